@@ -1,0 +1,16 @@
+//! The RSR autoencoder network: dense encoder, RSR layer `A`, dense decoder.
+//!
+//! All trainable values live in one flat `f32` vector laid out as
+//! `[encoder weights and biases…, A, decoder weights and biases…]`, so an optimizer updates
+//! them in one pass and a parameter group (the encoder, `A`, the decoder) is a range.
+
+mod activation;
+mod config;
+mod network;
+mod workspace;
+
+pub use activation::Activation;
+pub use config::{AInit, ModelConfig};
+pub use network::{DenseLayer, Network, ParamGroup};
+pub(crate) use network::TermWeights;
+pub use workspace::Workspace;

@@ -1,0 +1,183 @@
+//! Hyperparameters of an RSR autoencoder run, validated before fitting.
+//!
+//! The paper's symbols map to parameters as follows: λ₁ is `lambda1` (projection loss
+//! weight), λ₂ is `lambda2` (orthogonality loss weight), `d` is `rsr_dim` (rows of `A`)
+//! and `D` is the latent width (the encoder's last layer).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ParamsError;
+use crate::loss::NormMode;
+use crate::nn::{AInit, Activation};
+use crate::optim::Schedule;
+
+/// A named set of defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipe {
+    /// The blog model and loss with a training budget chosen without labels.
+    Default,
+    /// The widely read PyTorch version: 150 epochs, peak lr 0.01, λ₁ = λ₂ = 1, weight
+    /// decay 0.01, batch 64, final partial batch dropped, `d = 16`.
+    Blog,
+}
+
+/// The per-sample anomaly score; higher means more anomalous.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreKind {
+    /// The L2 reconstruction error `‖x − x̂‖₂` in the preprocessed space.
+    Reconstruction,
+    /// `−cos(x, x̂)`, with both norms floored at 1e-6.
+    Cosine,
+}
+
+/// Optimizer steps the default recipe aims for: see [`RsraeParams::epochs_for`].
+pub const DEFAULT_STEP_BUDGET: usize = 100;
+
+/// Hyperparameters, unchecked. Build with [`RsraeParams::new`] and the `with_…` setters,
+/// then [`RsraeParams::check`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RsraeParams {
+    /// The recipe the defaults came from.
+    pub recipe: Recipe,
+    /// Passes over the data; `None` lets the recipe's rule choose.
+    pub epochs: Option<usize>,
+    /// Rows per mini-batch.
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub lr: f32,
+    /// AdamW's decoupled weight decay.
+    pub weight_decay: f32,
+    /// Rows `d` of `A`; `None` takes the architecture's default.
+    pub rsr_dim: Option<usize>,
+    /// Weight λ₁ of the projection loss.
+    pub lambda1: f32,
+    /// Weight λ₂ of the orthogonality loss.
+    pub lambda2: f32,
+    /// Exponent `p ≥ 1` of the L2,p reconstruction loss.
+    pub p: f32,
+    /// Per-sample norms (default) or one norm over the batch.
+    pub norm_mode: NormMode,
+    /// Whether a final partial batch is skipped.
+    pub drop_last: bool,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Initialization of `A`.
+    pub a_init: AInit,
+    /// Output activation; `None` picks sigmoid for data in [0, 1], identity otherwise.
+    pub output_activation: Option<Activation>,
+    /// Encoder widths ending in `D`; `None` takes the default for the input width.
+    pub encoder_widths: Option<Vec<usize>>,
+    /// Seed of every random source (initialization and shuffling).
+    pub seed: u64,
+    /// Expected fraction of outliers, which sets the threshold.
+    pub contamination: f64,
+    /// The score.
+    pub score: ScoreKind,
+}
+
+impl RsraeParams {
+    /// The defaults of a recipe.
+    pub fn new(recipe: Recipe) -> Self {
+        let epochs = match recipe {
+            Recipe::Default => None,
+            Recipe::Blog => Some(150),
+        };
+        RsraeParams {
+            recipe,
+            epochs,
+            batch_size: 64,
+            lr: 0.01,
+            weight_decay: 0.01,
+            rsr_dim: None,
+            lambda1: 1.0,
+            lambda2: 1.0,
+            p: 1.0,
+            norm_mode: NormMode::PerSample,
+            drop_last: true,
+            schedule: Schedule::OneCycle,
+            a_init: AInit::Orthogonal,
+            output_activation: None,
+            encoder_widths: None,
+            seed: 0,
+            contamination: 0.1,
+            score: ScoreKind::Reconstruction,
+        }
+    }
+
+    /// Sets the number of epochs.
+    pub fn with_epochs(mut self, epochs: usize) -> Self {
+        self.epochs = Some(epochs);
+        self
+    }
+
+    /// Sets the batch size.
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Sets the seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the contamination.
+    pub fn with_contamination(mut self, contamination: f64) -> Self {
+        self.contamination = contamination;
+        self
+    }
+
+    /// The epochs to train on `n_samples` rows.
+    ///
+    /// An explicit value wins. Otherwise the default recipe's label-free rule trains
+    /// for about [`DEFAULT_STEP_BUDGET`] optimizer steps: `max(1, round(budget / steps per
+    /// epoch))`. A long-trained autoencoder learns to reconstruct the outliers too, so a
+    /// short one-cycle run ranks them best.
+    pub fn epochs_for(&self, n_samples: usize) -> usize {
+        if let Some(epochs) = self.epochs {
+            return epochs;
+        }
+        let (_, steps) = crate::train::batch_plan(n_samples, self.batch_size, self.drop_last);
+        let epochs = (DEFAULT_STEP_BUDGET as f64 / steps.max(1) as f64).round() as usize;
+        epochs.max(1)
+    }
+
+    /// Validates every value, one error per rule.
+    pub fn check(&self) -> Result<(), ParamsError> {
+        let fail = |name, value: String, rule| Err(ParamsError::OutOfRange { name, value, rule });
+        if self.epochs == Some(0) {
+            return fail("--epochs", "0".into(), "must be at least 1");
+        }
+        if self.batch_size == 0 {
+            return fail("--batch-size", "0".into(), "must be at least 1");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return fail("--lr", self.lr.to_string(), "must be a positive number such as 0.01");
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return fail("--weight-decay", self.weight_decay.to_string(), "must be 0 or more");
+        }
+        for (name, value) in [("--lambda1", self.lambda1), ("--lambda2", self.lambda2)] {
+            if !(value.is_finite() && value >= 0.0) {
+                return fail(name, value.to_string(), "must be 0 or more");
+            }
+        }
+        if !(self.p.is_finite() && self.p >= 1.0) {
+            return fail("--p", self.p.to_string(), "must be at least 1");
+        }
+        if !(self.contamination > 0.0 && self.contamination < 0.5) {
+            return fail(
+                "--contamination",
+                self.contamination.to_string(),
+                "must be between 0 and 0.5, the expected fraction of outliers such as 0.1",
+            );
+        }
+        if self.rsr_dim == Some(0) {
+            return fail("--d", "0".into(), "must be at least 1");
+        }
+        Ok(())
+    }
+}
