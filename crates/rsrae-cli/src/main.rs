@@ -1,1 +1,59 @@
-fn main(){}
+//! The `rsrae` command-line tool.
+//!
+//! Exit codes: 0 on success (also when stdout is closed early), 2 on any error, 130 when
+//! interrupted by Ctrl-C.
+
+mod cli;
+mod commands;
+mod options;
+mod output;
+mod progress;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Fit(args) => commands::fit::run(args),
+        Command::Score(args) => commands::score::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn is_interrupt(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rsrae::Error>(),
+            Some(rsrae::Error::Train(
+                rsrae::error::TrainError::Interrupted { .. }
+            ))
+        )
+    })
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(&cli) {
+        Ok(()) => 0,
+        Err(error) if is_broken_pipe(&error) => 0,
+        Err(error) => {
+            eprintln!("rsrae: {error:#}");
+            if is_interrupt(&error) {
+                eprintln!("rsrae: nothing was written");
+                130
+            } else {
+                2
+            }
+        }
+    };
+    std::process::exit(code);
+}

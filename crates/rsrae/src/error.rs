@@ -43,7 +43,10 @@ pub enum Error {
 impl Error {
     /// Wraps an I/O error with the path it happened on.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 
@@ -86,6 +89,20 @@ pub enum DataError {
         url: String,
         /// Why it failed.
         message: String,
+    },
+    /// A file that no mirror served with the expected checksum.
+    #[error(
+        "download of {name} failed on every mirror: {failures}; check the network connection, \
+         or download the file by hand into {}",
+        .dir.display()
+    )]
+    AllMirrorsFailed {
+        /// The file name.
+        name: String,
+        /// The folder the file was meant for.
+        dir: PathBuf,
+        /// Each address tried, with why it failed.
+        failures: String,
     },
 }
 

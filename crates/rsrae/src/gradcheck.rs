@@ -11,20 +11,34 @@ use crate::train::term_gradients;
 fn act64(act: Activation, v: f64) -> f64 {
     match act {
         Activation::Identity => v,
-        Activation::LeakyRelu { slope } => if v < 0.0 { v * f64::from(slope) } else { v },
+        Activation::LeakyRelu { slope } => {
+            if v < 0.0 {
+                v * f64::from(slope)
+            } else {
+                v
+            }
+        }
         Activation::Relu => v.max(0.0),
         Activation::Tanh => v.tanh(),
         Activation::Sigmoid => 1.0 / (1.0 + (-v).exp()),
     }
 }
 
-fn dense64(net: &Network, layers: &[crate::nn::DenseLayer], p: &[f64], mut h: Vec<f64>) -> Vec<f64> {
+fn dense64(
+    net: &Network,
+    layers: &[crate::nn::DenseLayer],
+    p: &[f64],
+    mut h: Vec<f64>,
+) -> Vec<f64> {
     let _ = net;
     for l in layers {
         let mut out = vec![0.0; l.out_dim];
         for (o, v) in out.iter_mut().enumerate() {
             let w = &p[l.weight_offset + o * l.in_dim..l.weight_offset + (o + 1) * l.in_dim];
-            *v = act64(l.activation, w.iter().zip(&h).map(|(a, b)| a * b).sum::<f64>() + p[l.bias_offset + o]);
+            *v = act64(
+                l.activation,
+                w.iter().zip(&h).map(|(a, b)| a * b).sum::<f64>() + p[l.bias_offset + o],
+            );
         }
         h = out;
     }
@@ -33,13 +47,29 @@ fn dense64(net: &Network, layers: &[crate::nn::DenseLayer], p: &[f64], mut h: Ve
 
 fn norm_power(rows: &[Vec<f64>], power: f64, mode: NormMode) -> f64 {
     match mode {
-        NormMode::PerSample => rows.iter().map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt().powf(power)).sum(),
-        NormMode::WholeBatch => rows.iter().flatten().map(|v| v * v).sum::<f64>().sqrt().powf(power),
+        NormMode::PerSample => rows
+            .iter()
+            .map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt().powf(power))
+            .sum(),
+        NormMode::WholeBatch => rows
+            .iter()
+            .flatten()
+            .map(|v| v * v)
+            .sum::<f64>()
+            .sqrt()
+            .powf(power),
     }
 }
 
 /// The weighted loss terms in f64 with plain loops.
-fn reference_loss(net: &Network, p: &[f64], x: &[f32], power: f64, mode: NormMode, w: TermWeights) -> [f64; 3] {
+fn reference_loss(
+    net: &Network,
+    p: &[f64],
+    x: &[f32],
+    power: f64,
+    mode: NormMode,
+    w: TermWeights,
+) -> [f64; 3] {
     let c = net.config();
     let (m, latent, d) = (c.input_dim, c.latent_dim(), c.rsr_dim);
     let a = &p[net.a_range()];
@@ -47,8 +77,12 @@ fn reference_loss(net: &Network, p: &[f64], x: &[f32], power: f64, mode: NormMod
     for row in x.chunks_exact(m) {
         let xr: Vec<f64> = row.iter().map(|&v| f64::from(v)).collect();
         let z = dense64(net, net.encoder(), p, xr.clone());
-        let y: Vec<f64> = (0..d).map(|i| (0..latent).map(|k| a[i * latent + k] * z[k]).sum()).collect();
-        let e: Vec<f64> = (0..latent).map(|k| z[k] - (0..d).map(|i| a[i * latent + k] * y[i]).sum::<f64>()).collect();
+        let y: Vec<f64> = (0..d)
+            .map(|i| (0..latent).map(|k| a[i * latent + k] * z[k]).sum())
+            .collect();
+        let e: Vec<f64> = (0..latent)
+            .map(|k| z[k] - (0..d).map(|i| a[i * latent + k] * y[i]).sum::<f64>())
+            .collect();
         let mut yin = y.clone();
         if c.normalize_latent {
             let nrm = yin.iter().map(|v| v * v).sum::<f64>().max(1e-12).sqrt();
@@ -61,7 +95,9 @@ fn reference_loss(net: &Network, p: &[f64], x: &[f32], power: f64, mode: NormMod
     let mut gram = 0.0;
     for i in 0..d {
         for j in 0..d {
-            let g: f64 = (0..latent).map(|k| a[i * latent + k] * a[j * latent + k]).sum();
+            let g: f64 = (0..latent)
+                .map(|k| a[i * latent + k] * a[j * latent + k])
+                .sum();
             gram += (g - if i == j { 1.0 } else { 0.0 }).powi(2);
         }
     }
@@ -99,15 +135,33 @@ fn check(case: Case) {
     let x: Vec<f32> = (0..4 * 5).map(|_| rng.gen_range(0.0..1.0)).collect();
     let mut ws = Workspace::new(&net, 4);
     let mut grad = vec![0.0; net.n_params()];
-    let values = term_gradients(&net, &params, &x, case.power, case.mode, case.weights, &mut ws, &mut grad);
+    let values = term_gradients(
+        &net,
+        &params,
+        &x,
+        case.power,
+        case.mode,
+        case.weights,
+        &mut ws,
+        &mut grad,
+    );
 
     let p64: Vec<f64> = params.iter().map(|&v| f64::from(v)).collect();
     let power = f64::from(case.power);
     let reference = reference_loss(&net, &p64, &x, power, case.mode, case.weights);
     for k in 0..3 {
-        assert!((values[k] - reference[k]).abs() <= 1e-4 * (1.0 + reference[k].abs()), "term {k}: {} vs {}", values[k], reference[k]);
+        assert!(
+            (values[k] - reference[k]).abs() <= 1e-4 * (1.0 + reference[k].abs()),
+            "term {k}: {} vs {}",
+            values[k],
+            reference[k]
+        );
     }
-    let total = |p: &[f64]| reference_loss(&net, p, &x, power, case.mode, case.weights).iter().sum::<f64>();
+    let total = |p: &[f64]| {
+        reference_loss(&net, p, &x, power, case.mode, case.weights)
+            .iter()
+            .sum::<f64>()
+    };
     let h = 1e-6;
     for i in 0..net.n_params() {
         let (mut plus, mut minus) = (p64.clone(), p64.clone());
@@ -116,46 +170,100 @@ fn check(case: Case) {
         let numeric = (total(&plus) - total(&minus)) / (2.0 * h);
         let analytic = f64::from(grad[i]);
         let tol = 2e-4 * (1.0 + numeric.abs());
-        assert!((numeric - analytic).abs() <= tol, "parameter {i}: finite difference {numeric}, analytic {analytic}");
+        assert!(
+            (numeric - analytic).abs() <= tol,
+            "parameter {i}: finite difference {numeric}, analytic {analytic}"
+        );
     }
 }
 
-const ALL: TermWeights = TermWeights { reconstruction: 1.0, projection: 0.7, orthogonality: 0.3 };
+const ALL: TermWeights = TermWeights {
+    reconstruction: 1.0,
+    projection: 0.7,
+    orthogonality: 0.3,
+};
 const LEAKY: Activation = Activation::LeakyRelu { slope: 0.01 };
 
 #[test]
 fn gradient_of_summed_loss_per_sample() {
-    check(Case { hidden: LEAKY, output: Activation::Sigmoid, normalize: false, power: 1.0, mode: NormMode::PerSample, weights: ALL });
+    check(Case {
+        hidden: LEAKY,
+        output: Activation::Sigmoid,
+        normalize: false,
+        power: 1.0,
+        mode: NormMode::PerSample,
+        weights: ALL,
+    });
 }
 
 #[test]
 fn gradient_of_summed_loss_whole_batch() {
-    check(Case { hidden: LEAKY, output: Activation::Sigmoid, normalize: false, power: 1.0, mode: NormMode::WholeBatch, weights: ALL });
+    check(Case {
+        hidden: LEAKY,
+        output: Activation::Sigmoid,
+        normalize: false,
+        power: 1.0,
+        mode: NormMode::WholeBatch,
+        weights: ALL,
+    });
 }
 
 #[test]
 fn gradient_with_p_above_one() {
     for power in [1.5, 2.0, 3.0] {
-        check(Case { hidden: Activation::Tanh, output: Activation::Identity, normalize: false, power, mode: NormMode::PerSample, weights: ALL });
+        check(Case {
+            hidden: Activation::Tanh,
+            output: Activation::Identity,
+            normalize: false,
+            power,
+            mode: NormMode::PerSample,
+            weights: ALL,
+        });
     }
 }
 
 #[test]
 fn gradient_of_each_term_alone() {
     let terms = [
-        TermWeights { reconstruction: 1.0, projection: 0.0, orthogonality: 0.0 },
-        TermWeights { reconstruction: 0.0, projection: 1.0, orthogonality: 0.0 },
-        TermWeights { reconstruction: 0.0, projection: 0.0, orthogonality: 1.0 },
+        TermWeights {
+            reconstruction: 1.0,
+            projection: 0.0,
+            orthogonality: 0.0,
+        },
+        TermWeights {
+            reconstruction: 0.0,
+            projection: 1.0,
+            orthogonality: 0.0,
+        },
+        TermWeights {
+            reconstruction: 0.0,
+            projection: 0.0,
+            orthogonality: 1.0,
+        },
     ];
     for weights in terms {
-        check(Case { hidden: LEAKY, output: Activation::Sigmoid, normalize: false, power: 1.0, mode: NormMode::PerSample, weights });
+        check(Case {
+            hidden: LEAKY,
+            output: Activation::Sigmoid,
+            normalize: false,
+            power: 1.0,
+            mode: NormMode::PerSample,
+            weights,
+        });
     }
 }
 
 #[test]
 fn gradient_through_latent_normalization() {
     for hidden in [Activation::Tanh, Activation::LeakyRelu { slope: 0.2 }] {
-        check(Case { hidden, output: Activation::Tanh, normalize: true, power: 1.0, mode: NormMode::PerSample, weights: ALL });
+        check(Case {
+            hidden,
+            output: Activation::Tanh,
+            normalize: true,
+            power: 1.0,
+            mode: NormMode::PerSample,
+            weights: ALL,
+        });
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod data;
 pub mod error;
+pub mod evaluate;
 mod linalg;
 pub mod loss;
 pub mod metrics;

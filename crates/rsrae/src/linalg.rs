@@ -37,7 +37,10 @@ fn gemm(alpha: f32, a: MatRef, trans_a: bool, b: MatRef, trans_b: bool, beta: f3
         (b.rows, b.cols, b.cols as isize, 1)
     };
     assert_eq!(k, k2, "inner dimensions of a matrix product differ");
-    assert!(c.len() >= m * n, "output buffer of a matrix product is too small");
+    assert!(
+        c.len() >= m * n,
+        "output buffer of a matrix product is too small"
+    );
     if m == 0 || n == 0 {
         return;
     }
@@ -105,7 +108,9 @@ mod tests {
     }
 
     fn ramp(len: usize, scale: f32) -> Vec<f32> {
-        (0..len).map(|i| ((i * 7 % 11) as f32 - 5.0) * scale).collect()
+        (0..len)
+            .map(|i| ((i * 7 % 11) as f32 - 5.0) * scale)
+            .collect()
     }
 
     fn assert_close(got: &[f32], want: &[f32]) {
@@ -125,14 +130,25 @@ mod tests {
         assert_close(&y, &expected);
 
         let mut dw = vec![1.0; dout * din];
-        matmul_tn_acc(MatRef::new(&y, n, dout), MatRef::new(&x, n, din), 1.0, &mut dw);
+        matmul_tn_acc(
+            MatRef::new(&y, n, dout),
+            MatRef::new(&x, n, din),
+            1.0,
+            &mut dw,
+        );
         let expected = naive(&transpose(&y, n, dout), &x, dout, n, din);
         for (got, want) in dw.iter().zip(&expected) {
             assert!((got - (want + 1.0)).abs() < 1e-4);
         }
 
         let mut dx = vec![0.0; n * din];
-        matmul_nn(MatRef::new(&y, n, dout), MatRef::new(&w, dout, din), 1.0, false, &mut dx);
+        matmul_nn(
+            MatRef::new(&y, n, dout),
+            MatRef::new(&w, dout, din),
+            1.0,
+            false,
+            &mut dx,
+        );
         assert_close(&dx, &naive(&y, &w, n, dout, din));
     }
 }

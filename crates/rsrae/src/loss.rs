@@ -42,7 +42,13 @@ pub(crate) fn reconstruction(
 
 /// Replaces each residual row `r` (or the whole matrix) by `scale · p‖r‖^(p−2) r` and
 /// returns `scale · Σ ‖r‖^p`.
-fn scale_by_norm_power(residual: &mut [f32], width: usize, p: f32, mode: NormMode, scale: f32) -> f64 {
+fn scale_by_norm_power(
+    residual: &mut [f32],
+    width: usize,
+    p: f32,
+    mode: NormMode,
+    scale: f32,
+) -> f64 {
     let apply = |block: &mut [f32]| -> f64 {
         let sq: f64 = block.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
         let norm = sq.sqrt();

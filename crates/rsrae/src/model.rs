@@ -112,14 +112,24 @@ impl RsraeParams {
             threshold: None,
             seed: self.seed,
         };
-        let mut model = Rsrae { config, network, params };
+        let mut model = Rsrae {
+            config,
+            network,
+            params,
+        };
         let training_scores = model.score_preprocessed(&x);
         model.config.threshold = threshold(&training_scores, self.contamination);
-        Ok(FitOutcome { model, training_scores, history })
+        Ok(FitOutcome {
+            model,
+            training_scores,
+            history,
+        })
     }
 
     fn model_config(&self, input_dim: usize, x: &[f32]) -> Result<ModelConfig> {
-        let output = self.output_activation.unwrap_or_else(|| auto_output_activation(x));
+        let output = self
+            .output_activation
+            .unwrap_or_else(|| auto_output_activation(x));
         let mut config = ModelConfig::default_for(input_dim, output);
         if let Some(widths) = &self.encoder_widths {
             config.encoder_widths = widths.clone();
@@ -198,7 +208,11 @@ impl Rsrae {
                 actual: format!("{} values", params.len()),
             });
         }
-        Ok(Rsrae { config, network, params })
+        Ok(Rsrae {
+            config,
+            network,
+            params,
+        })
     }
 
     /// The saved configuration.
@@ -225,7 +239,10 @@ impl Rsrae {
     pub fn score(&self, data: &Dataset) -> Result<Vec<f32>> {
         self.check_columns(data)?;
         check_dataset(data)?;
-        let x = self.config.preprocessing.apply(&data.features, data.n_features);
+        let x = self
+            .config
+            .preprocessing
+            .apply(&data.features, data.n_features);
         Ok(self.score_preprocessed(&x))
     }
 
@@ -249,7 +266,10 @@ impl Rsrae {
             .into());
         }
         if matches!(self.config.data_kind, DataKind::Tabular) {
-            let differ = expected.iter().zip(&data.feature_names).position(|(a, b)| a != b);
+            let differ = expected
+                .iter()
+                .zip(&data.feature_names)
+                .position(|(a, b)| a != b);
             if let Some(i) = differ {
                 return Err(DataError::Invalid(format!(
                     "column {} is named {:?} but the model was fitted with {:?} there; \
@@ -302,13 +322,27 @@ impl Rsrae {
 }
 
 fn l2_distance(a: &[f32], b: &[f32]) -> f32 {
-    let sq: f64 = a.iter().zip(b).map(|(&u, &v)| f64::from(u - v).powi(2)).sum();
+    let sq: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&u, &v)| f64::from(u - v).powi(2))
+        .sum();
     sq.sqrt() as f32
 }
 
 /// `cos(a, b)` with each norm floored at 1e-6, as the official RSRAE code does.
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f64 = a.iter().zip(b).map(|(&u, &v)| f64::from(u) * f64::from(v)).sum();
-    let norm = |v: &[f32]| v.iter().map(|&u| f64::from(u).powi(2)).sum::<f64>().sqrt().max(1e-6);
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&u, &v)| f64::from(u) * f64::from(v))
+        .sum();
+    let norm = |v: &[f32]| {
+        v.iter()
+            .map(|&u| f64::from(u).powi(2))
+            .sum::<f64>()
+            .sqrt()
+            .max(1e-6)
+    };
     (dot / (norm(a) * norm(b))) as f32
 }

@@ -23,7 +23,14 @@ pub struct AdamW {
 impl AdamW {
     /// Creates the optimizer state for `n_params` values.
     pub fn new(n_params: usize, beta2: f32, eps: f32, weight_decay: f32) -> Self {
-        AdamW { beta2, eps, weight_decay, step: 0, m: vec![0.0; n_params], v: vec![0.0; n_params] }
+        AdamW {
+            beta2,
+            eps,
+            weight_decay,
+            step: 0,
+            m: vec![0.0; n_params],
+            v: vec![0.0; n_params],
+        }
     }
 
     /// Applies one update with learning rate `lr` and first-moment decay `beta1`.
@@ -81,13 +88,21 @@ fn one_cycle(step: usize, total_steps: usize, max_lr: f64) -> (f32, f32) {
     let warm_end = PCT_START * total_steps as f64 - 1.0;
     let last = total_steps as f64 - 1.0;
     let step = step as f64;
-    let cos = |start: f64, end: f64, pct: f64| end + (start - end) / 2.0 * ((std::f64::consts::PI * pct).cos() + 1.0);
+    let cos = |start: f64, end: f64, pct: f64| {
+        end + (start - end) / 2.0 * ((std::f64::consts::PI * pct).cos() + 1.0)
+    };
     let (lr, momentum) = if step <= warm_end {
         let pct = if warm_end > 0.0 { step / warm_end } else { 1.0 };
-        (cos(initial_lr, max_lr, pct), cos(MAX_MOMENTUM, BASE_MOMENTUM, pct))
+        (
+            cos(initial_lr, max_lr, pct),
+            cos(MAX_MOMENTUM, BASE_MOMENTUM, pct),
+        )
     } else {
         let pct = (step - warm_end) / (last - warm_end);
-        (cos(max_lr, min_lr, pct), cos(BASE_MOMENTUM, MAX_MOMENTUM, pct))
+        (
+            cos(max_lr, min_lr, pct),
+            cos(BASE_MOMENTUM, MAX_MOMENTUM, pct),
+        )
     };
     (lr as f32, momentum as f32)
 }

@@ -155,10 +155,18 @@ impl RsraeParams {
             return fail("--batch-size", "0".into(), "must be at least 1");
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return fail("--lr", self.lr.to_string(), "must be a positive number such as 0.01");
+            return fail(
+                "--lr",
+                self.lr.to_string(),
+                "must be a positive number such as 0.01",
+            );
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return fail("--weight-decay", self.weight_decay.to_string(), "must be 0 or more");
+            return fail(
+                "--weight-decay",
+                self.weight_decay.to_string(),
+                "must be 0 or more",
+            );
         }
         for (name, value) in [("--lambda1", self.lambda1), ("--lambda2", self.lambda2)] {
             if !(value.is_finite() && value >= 0.0) {

@@ -38,7 +38,11 @@ fn tensor_slots(network: &Network) -> Vec<TensorSlot> {
                 offset: l.weight_offset,
                 shape: vec![l.out_dim, l.in_dim],
             });
-            slots.push(TensorSlot { name: format!("{prefix}.{i}.bias"), offset: l.bias_offset, shape: vec![l.out_dim] });
+            slots.push(TensorSlot {
+                name: format!("{prefix}.{i}.bias"),
+                offset: l.bias_offset,
+                shape: vec![l.out_dim],
+            });
         }
     };
     add_layers("encoder", network.encoder());
@@ -53,7 +57,11 @@ fn tensor_slots(network: &Network) -> Vec<TensorSlot> {
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> Error {
-    ModelError::Invalid { path: path.to_path_buf(), message: message.into() }.into()
+    ModelError::Invalid {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+    .into()
 }
 
 impl Rsrae {
@@ -83,7 +91,10 @@ impl Rsrae {
             .iter()
             .map(|s| {
                 let len: usize = s.shape.iter().product();
-                self.params()[s.offset..s.offset + len].iter().flat_map(|v| v.to_le_bytes()).collect()
+                self.params()[s.offset..s.offset + len]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect()
             })
             .collect();
         let mut views = Vec::with_capacity(slots.len());
@@ -133,28 +144,45 @@ fn read_config(dir: &Path) -> Result<FittedConfig> {
         None => return Err(invalid(&path, "format_version is missing; refit the model")),
         _ => {}
     }
-    serde_json::from_value(value)
-        .map_err(|e| invalid(&path, format!("invalid configuration ({e}); refit the model")))
+    serde_json::from_value(value).map_err(|e| {
+        invalid(
+            &path,
+            format!("invalid configuration ({e}); refit the model"),
+        )
+    })
 }
 
 fn read_weights(path: &Path, network: &Network) -> Result<Vec<f32>> {
     let size = fs::metadata(path)
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => invalid(path, "not found; the model directory is incomplete, refit the model"),
+            std::io::ErrorKind::NotFound => invalid(
+                path,
+                "not found; the model directory is incomplete, refit the model",
+            ),
             _ => Error::io(path, e),
         })?
         .len();
     if size > MAX_WEIGHTS_BYTES {
-        return Err(invalid(path, format!("{size} bytes is larger than the 4 GiB limit")));
+        return Err(invalid(
+            path,
+            format!("{size} bytes is larger than the 4 GiB limit"),
+        ));
     }
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-    let tensors = SafeTensors::deserialize(&bytes)
-        .map_err(|e| invalid(path, format!("not a valid safetensors file ({e}); refit the model")))?;
+    let tensors = SafeTensors::deserialize(&bytes).map_err(|e| {
+        invalid(
+            path,
+            format!("not a valid safetensors file ({e}); refit the model"),
+        )
+    })?;
     let mut params = vec![0.0f32; network.n_params()];
     for slot in tensor_slots(network) {
-        let view = tensors
-            .tensor(&slot.name)
-            .map_err(|_| invalid(path, format!("tensor {} is missing; refit the model", slot.name)))?;
+        let view = tensors.tensor(&slot.name).map_err(|_| {
+            invalid(
+                path,
+                format!("tensor {} is missing; refit the model", slot.name),
+            )
+        })?;
         if view.dtype() != Dtype::F32 || view.shape() != slot.shape.as_slice() {
             return Err(invalid(
                 path,
@@ -174,10 +202,23 @@ fn read_weights(path: &Path, network: &Network) -> Result<Vec<f32>> {
         }
     }
     if tensors.len() != tensor_slots(network).len() {
-        return Err(invalid(path, format!("{} tensors where config.json describes {}; refit the model", tensors.len(), tensor_slots(network).len())));
+        return Err(invalid(
+            path,
+            format!(
+                "{} tensors where config.json describes {}; refit the model",
+                tensors.len(),
+                tensor_slots(network).len()
+            ),
+        ));
     }
     if let Some(i) = params.iter().position(|v| !v.is_finite()) {
-        return Err(invalid(path, format!("weight {i} is {}; the file is corrupted, refit the model", params[i])));
+        return Err(invalid(
+            path,
+            format!(
+                "weight {i} is {}; the file is corrupted, refit the model",
+                params[i]
+            ),
+        ));
     }
     Ok(params)
 }
@@ -188,7 +229,10 @@ fn replace_dir(staged: PathBuf, target: &Path) -> Result<()> {
     let backup = if target.exists() {
         if !target.is_dir() {
             let _ = fs::remove_dir_all(&staged);
-            return Err(invalid(target, "exists and is not a directory; choose another --model path"));
+            return Err(invalid(
+                target,
+                "exists and is not a directory; choose another --model path",
+            ));
         }
         let mut name = target.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".old-{}", std::process::id()));

@@ -44,7 +44,9 @@ impl Preprocessor {
     /// The indices of columns that carry no information (zero variance) for a standardizer.
     pub fn constant_columns(&self) -> Vec<usize> {
         match self {
-            Preprocessor::Standardize { constant_columns, .. } => constant_columns.clone(),
+            Preprocessor::Standardize {
+                constant_columns, ..
+            } => constant_columns.clone(),
             _ => Vec::new(),
         }
     }
@@ -87,7 +89,16 @@ fn standardizer(values: &[f32], width: usize) -> Preprocessor {
         }
     }
     let std: Vec<f64> = sq.iter().map(|s| (s / n).sqrt()).collect();
-    let constant_columns = (0..width).filter(|&i| !(std[i] > 0.0 && std[i].is_finite())).collect();
-    let scale = std.iter().map(|&s| if s > 0.0 && s.is_finite() { s } else { 1.0 }).collect();
-    Preprocessor::Standardize { mean, scale, constant_columns }
+    let constant_columns = (0..width)
+        .filter(|&i| !(std[i] > 0.0 && std[i].is_finite()))
+        .collect();
+    let scale = std
+        .iter()
+        .map(|&s| if s > 0.0 && s.is_finite() { s } else { 1.0 })
+        .collect();
+    Preprocessor::Standardize {
+        mean,
+        scale,
+        constant_columns,
+    }
 }

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::TrainError;
 use crate::linalg::MatRef;
 use crate::loss::{self, NormMode, ProjectionGrads};
-use crate::nn::{Network, Workspace};
 use crate::nn::TermWeights;
+use crate::nn::{Network, Workspace};
 use crate::optim::{AdamW, Schedule};
 
 /// Training hyperparameters.
@@ -81,7 +81,11 @@ pub(crate) fn batch_plan(n: usize, batch_size: usize, drop_last: bool) -> (usize
         return (n, 1);
     }
     let full = n / batch_size;
-    let steps = if drop_last || n % batch_size == 0 { full } else { full + 1 };
+    let steps = if drop_last || n % batch_size == 0 {
+        full
+    } else {
+        full + 1
+    };
     (batch_size, steps)
 }
 
@@ -115,10 +119,19 @@ pub fn train(
             let rows = &order[(step - 1) * batch_size..n.min(step * batch_size)];
             gather_rows(x, width, rows, &mut batch);
             let batch = &batch[..rows.len() * width];
-            let (reconstruction, rsr) = summed_gradient(network, params, batch, config, &mut ws, &mut grad);
+            let (reconstruction, rsr) =
+                summed_gradient(network, params, batch, config, &mut ws, &mut grad);
             let global = steps.len();
             let (lr, beta1) = config.schedule.at(global, total_steps, config.lr);
-            let report = StepReport { epoch, step, steps_per_epoch, total_steps, reconstruction, rsr, lr };
+            let report = StepReport {
+                epoch,
+                step,
+                steps_per_epoch,
+                total_steps,
+                reconstruction,
+                rsr,
+                lr,
+            };
             check_finite(&report, config.lr)?;
             optimizer.step(params, &grad, lr, beta1);
             steps.push(report);
@@ -128,7 +141,12 @@ pub fn train(
         }
     }
     let seconds_per_epoch = start.elapsed().as_secs_f64() / config.epochs.max(1) as f64;
-    Ok(TrainHistory { steps, epochs: config.epochs, batch_size, seconds_per_epoch })
+    Ok(TrainHistory {
+        steps,
+        epochs: config.epochs,
+        batch_size,
+        seconds_per_epoch,
+    })
 }
 
 pub(crate) fn gather_rows(x: &[f32], width: usize, rows: &[usize], out: &mut [f32]) {
@@ -138,9 +156,12 @@ pub(crate) fn gather_rows(x: &[f32], width: usize, rows: &[usize], out: &mut [f3
 }
 
 fn check_finite(report: &StepReport, lr: f32) -> Result<(), TrainError> {
-    let bad = [("reconstruction", report.reconstruction), ("rsr", report.rsr)]
-        .into_iter()
-        .find(|(_, v)| !v.is_finite());
+    let bad = [
+        ("reconstruction", report.reconstruction),
+        ("rsr", report.rsr),
+    ]
+    .into_iter()
+    .find(|(_, v)| !v.is_finite());
     match bad {
         None => Ok(()),
         Some((which, value)) => Err(TrainError::Diverged {
@@ -163,8 +184,21 @@ pub(crate) fn summed_gradient(
     ws: &mut Workspace,
     grad: &mut [f32],
 ) -> (f64, f64) {
-    let weights = TermWeights { reconstruction: 1.0, projection: config.lambda1, orthogonality: config.lambda2 };
-    let losses = term_gradients(network, params, batch, config.p, config.norm_mode, weights, ws, grad);
+    let weights = TermWeights {
+        reconstruction: 1.0,
+        projection: config.lambda1,
+        orthogonality: config.lambda2,
+    };
+    let losses = term_gradients(
+        network,
+        params,
+        batch,
+        config.p,
+        config.norm_mode,
+        weights,
+        ws,
+        grad,
+    );
     (losses[0], losses[1] + losses[2])
 }
 

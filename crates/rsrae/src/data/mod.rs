@@ -4,6 +4,20 @@
 //! the feature names, optional integer labels and the [`DataKind`] that decides the
 //! preprocessing.
 
+pub mod csv;
+pub mod download;
+pub mod idx;
+pub mod mnist;
+pub mod npy;
+
+mod load;
+
+pub use load::load;
+
+use std::path::Path;
+
+use crate::error::{DataError, Result};
+
 /// What kind of data a [`Dataset`] holds, which decides the preprocessing.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -36,4 +50,59 @@ pub struct Dataset {
     pub labels: Option<Vec<i64>>,
     /// The kind of data, which decides the preprocessing.
     pub kind: DataKind,
+}
+
+/// Returns the feature names `f0`, `f1`, … for formats whose columns have no names.
+pub(crate) fn numbered_feature_names(n_features: usize) -> Vec<String> {
+    (0..n_features).map(|j| format!("f{j}")).collect()
+}
+
+/// NaN, infinite or empty cells found while reading a file, collected for one error.
+///
+/// Readers record every such cell and report the count with the first positions, so a
+/// user fixes the whole file at once instead of one cell per run.
+#[derive(Debug, Default)]
+pub(crate) struct NonFiniteCells {
+    count: usize,
+    first: Vec<String>,
+}
+
+impl NonFiniteCells {
+    /// How many positions the error message lists.
+    const SHOWN: usize = 5;
+
+    /// Records one cell; `describe` runs only for the first few cells, which the message lists.
+    pub(crate) fn record(&mut self, describe: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.first.len() < Self::SHOWN {
+            self.first.push(describe());
+        }
+    }
+
+    /// Returns a format error naming the count, the first positions and `fix`, if any cell
+    /// was recorded.
+    pub(crate) fn check(self, path: &Path, fix: &str) -> Result<()> {
+        if self.count == 0 {
+            return Ok(());
+        }
+        let cells = if self.count == 1 {
+            "1 cell is"
+        } else {
+            "cells are"
+        };
+        let count = if self.count == 1 {
+            String::new()
+        } else {
+            format!("{} ", self.count)
+        };
+        let message = format!(
+            "{count}{cells} NaN, infinite or empty (first at {}); {fix}",
+            self.first.join(", ")
+        );
+        Err(DataError::Format {
+            path: path.to_path_buf(),
+            message,
+        }
+        .into())
+    }
 }

@@ -52,7 +52,11 @@ impl ModelConfig {
     pub fn default_for(input_dim: usize, output_activation: Activation) -> Self {
         let latent = input_dim.clamp(1, 128);
         let hidden = [(input_dim / 2).max(latent), (input_dim / 4).max(latent)];
-        let rsr_dim = if input_dim == 784 { 16 } else { (latent / 2).clamp(1, 10) };
+        let rsr_dim = if input_dim == 784 {
+            16
+        } else {
+            (latent / 2).clamp(1, 10)
+        };
         ModelConfig {
             input_dim,
             encoder_widths: vec![hidden[0], hidden[1], latent],
@@ -80,7 +84,12 @@ impl ModelConfig {
         if self.encoder_widths.is_empty() {
             return arch("the encoder needs at least one layer".into());
         }
-        if self.encoder_widths.iter().chain(&self.decoder_widths).any(|&w| w == 0) {
+        if self
+            .encoder_widths
+            .iter()
+            .chain(&self.decoder_widths)
+            .any(|&w| w == 0)
+        {
             return arch("every layer width must be at least 1".into());
         }
         let latent = self.latent_dim();

@@ -11,6 +11,6 @@ mod workspace;
 
 pub use activation::Activation;
 pub use config::{AInit, ModelConfig};
-pub use network::{DenseLayer, Network, ParamGroup};
 pub(crate) use network::TermWeights;
+pub use network::{DenseLayer, Network, ParamGroup};
 pub use workspace::Workspace;

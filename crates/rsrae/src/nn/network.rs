@@ -54,7 +54,12 @@ pub(crate) struct TermWeights {
     pub orthogonality: f32,
 }
 
-fn dense_stack(dims: &[usize], offset: &mut usize, hidden: Activation, last: Activation) -> Vec<DenseLayer> {
+fn dense_stack(
+    dims: &[usize],
+    offset: &mut usize,
+    hidden: Activation,
+    last: Activation,
+) -> Vec<DenseLayer> {
     let n_layers = dims.len() - 1;
     (0..n_layers)
         .map(|i| {
@@ -63,7 +68,13 @@ fn dense_stack(dims: &[usize], offset: &mut usize, hidden: Activation, last: Act
             let bias_offset = weight_offset + in_dim * out_dim;
             *offset = bias_offset + out_dim;
             let activation = if i + 1 == n_layers { last } else { hidden };
-            DenseLayer { in_dim, out_dim, weight_offset, bias_offset, activation }
+            DenseLayer {
+                in_dim,
+                out_dim,
+                weight_offset,
+                bias_offset,
+                activation,
+            }
         })
         .collect()
 }
@@ -85,9 +96,19 @@ impl Network {
         let mut dec_dims = vec![config.rsr_dim];
         dec_dims.extend(&config.decoder_widths);
         dec_dims.push(config.input_dim);
-        let decoder =
-            dense_stack(&dec_dims, &mut offset, config.hidden_activation, config.output_activation);
-        Network { config: config.clone(), encoder, decoder, a_offset, n_params: offset }
+        let decoder = dense_stack(
+            &dec_dims,
+            &mut offset,
+            config.hidden_activation,
+            config.output_activation,
+        );
+        Network {
+            config: config.clone(),
+            encoder,
+            decoder,
+            a_offset,
+            n_params: offset,
+        }
     }
 
     /// The architecture.
@@ -168,11 +189,6 @@ impl Network {
         run_stack(&self.decoder, params, y, &mut ws.decoder_out);
     }
 
-    /// The latent codes `z` of the last forward pass.
-    pub(crate) fn latent<'w>(&self, ws: &'w Workspace) -> &'w [f32] {
-        &ws.encoder_out[self.encoder.len() - 1][..ws.rows() * self.config.latent_dim()]
-    }
-
     /// The reconstructions `x̂` of the last forward pass.
     pub(crate) fn reconstruction<'w>(&self, ws: &'w Workspace) -> &'w [f32] {
         &ws.decoder_out[self.decoder.len() - 1][..ws.rows() * self.config.input_dim]
@@ -210,7 +226,13 @@ impl Network {
             let dy = MatRef::new(dy, n, d);
             matmul_tn_acc(dy, z, 1.0, &mut grad[a_range.clone()]);
             let a = MatRef::new(&params[a_range], d, latent);
-            matmul_nn(dy, a, 1.0, weights.projection != 0.0, &mut ws.grad_latent[..n * latent]);
+            matmul_nn(
+                dy,
+                a,
+                1.0,
+                weights.projection != 0.0,
+                &mut ws.grad_latent[..n * latent],
+            );
         } else if weights.projection == 0.0 {
             return;
         }
@@ -222,10 +244,20 @@ impl Network {
         let mut delta = std::mem::take(&mut ws.grad_output);
         for (i, layer) in self.decoder.iter().enumerate().rev() {
             let out = &ws.decoder_out[i][..n * layer.out_dim];
-            layer.activation.backward(out, &mut delta[..n * layer.out_dim]);
-            let input: &[f32] = if i == 0 { &ws.decoder_in } else { &ws.decoder_out[i - 1] };
+            layer
+                .activation
+                .backward(out, &mut delta[..n * layer.out_dim]);
+            let input: &[f32] = if i == 0 {
+                &ws.decoder_in
+            } else {
+                &ws.decoder_out[i - 1]
+            };
             let input = MatRef::new(input, n, layer.in_dim);
-            let target: &mut Vec<f32> = if i == 0 { &mut ws.grad_rsr } else { &mut ws.scratch };
+            let target: &mut Vec<f32> = if i == 0 {
+                &mut ws.grad_rsr
+            } else {
+                &mut ws.scratch
+            };
             dense_backward(layer, params, input, &delta, n, grad, target);
             if i != 0 {
                 std::mem::swap(&mut delta, &mut ws.scratch);
@@ -239,7 +271,9 @@ impl Network {
         let mut delta = std::mem::take(&mut ws.grad_latent);
         for (i, layer) in self.encoder.iter().enumerate().rev() {
             let out = &ws.encoder_out[i][..n * layer.out_dim];
-            layer.activation.backward(out, &mut delta[..n * layer.out_dim]);
+            layer
+                .activation
+                .backward(out, &mut delta[..n * layer.out_dim]);
             let input: &[f32] = if i == 0 { x } else { &ws.encoder_out[i - 1] };
             let input = MatRef::new(input, n, layer.in_dim);
             if i == 0 {
@@ -258,9 +292,17 @@ fn run_stack(layers: &[DenseLayer], params: &[f32], input: MatRef, outputs: &mut
     let n = input.rows;
     for (i, layer) in layers.iter().enumerate() {
         let (before, rest) = outputs.split_at_mut(i);
-        let x = if i == 0 { input } else { MatRef::new(&before[i - 1], n, layer.in_dim) };
+        let x = if i == 0 {
+            input
+        } else {
+            MatRef::new(&before[i - 1], n, layer.in_dim)
+        };
         let y = &mut rest[0][..n * layer.out_dim];
-        let w = MatRef::new(&params[layer.weight_offset..layer.bias_offset], layer.out_dim, layer.in_dim);
+        let w = MatRef::new(
+            &params[layer.weight_offset..layer.bias_offset],
+            layer.out_dim,
+            layer.in_dim,
+        );
         matmul_nt(x, w, y);
         let bias = &params[layer.bias_offset..layer.bias_offset + layer.out_dim];
         for row in y.chunks_exact_mut(layer.out_dim) {
@@ -275,7 +317,12 @@ fn run_stack(layers: &[DenseLayer], params: &[f32], input: MatRef, outputs: &mut
 /// Adds the weight and bias gradients of `layer` for the output gradient `delta`.
 fn dense_param_grad(layer: &DenseLayer, input: MatRef, delta: &[f32], n: usize, grad: &mut [f32]) {
     let delta = MatRef::new(delta, n, layer.out_dim);
-    matmul_tn_acc(delta, input, 1.0, &mut grad[layer.weight_offset..layer.bias_offset]);
+    matmul_tn_acc(
+        delta,
+        input,
+        1.0,
+        &mut grad[layer.weight_offset..layer.bias_offset],
+    );
     let db = &mut grad[layer.bias_offset..layer.bias_offset + layer.out_dim];
     for row in delta.data[..n * layer.out_dim].chunks_exact(layer.out_dim) {
         for (g, v) in db.iter_mut().zip(row) {
@@ -295,7 +342,11 @@ fn dense_backward(
     input_grad: &mut [f32],
 ) {
     dense_param_grad(layer, input, delta, n, grad);
-    let w = MatRef::new(&params[layer.weight_offset..layer.bias_offset], layer.out_dim, layer.in_dim);
+    let w = MatRef::new(
+        &params[layer.weight_offset..layer.bias_offset],
+        layer.out_dim,
+        layer.in_dim,
+    );
     let delta = MatRef::new(delta, n, layer.out_dim);
     matmul_nn(delta, w, 1.0, false, &mut input_grad[..n * layer.in_dim]);
 }
@@ -341,7 +392,10 @@ fn orthonormalize_rows(a: &mut [f32], rows: usize, cols: usize) {
                 m[i * cols + k] -= dot * m[j * cols + k];
             }
         }
-        let norm = (0..cols).map(|k| m[i * cols + k].powi(2)).sum::<f64>().sqrt();
+        let norm = (0..cols)
+            .map(|k| m[i * cols + k].powi(2))
+            .sum::<f64>()
+            .sqrt();
         let norm = if norm > 0.0 { norm } else { 1.0 };
         for k in 0..cols {
             m[i * cols + k] /= norm;

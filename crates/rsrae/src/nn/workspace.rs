@@ -28,7 +28,10 @@ impl Workspace {
         let layers = network.encoder().iter().chain(network.decoder());
         let max_width = layers.map(|l| l.in_dim.max(l.out_dim)).max().unwrap_or(1);
         let outputs = |layers: &[super::DenseLayer]| {
-            layers.iter().map(|l| vec![0.0; capacity * l.out_dim]).collect()
+            layers
+                .iter()
+                .map(|l| vec![0.0; capacity * l.out_dim])
+                .collect()
         };
         let grad = vec![0.0; capacity * max_width];
         Workspace {
@@ -57,7 +60,10 @@ impl Workspace {
     }
 
     pub(crate) fn set_rows(&mut self, rows: usize) {
-        assert!(rows <= self.capacity, "batch of {rows} rows exceeds the workspace capacity");
+        assert!(
+            rows <= self.capacity,
+            "batch of {rows} rows exceeds the workspace capacity"
+        );
         self.rows = rows;
     }
 }
