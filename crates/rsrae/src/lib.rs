@@ -5,6 +5,36 @@
 //! `Az ∈ R^d`, and a decoder reconstructs `x̂`. Training minimizes the L2,p reconstruction
 //! loss plus `λ₁ Σ‖z − AᵀAz‖₂ + λ₂ ‖AAᵀ − I_d‖²_F`, which pulls the latent codes of the
 //! majority onto a `d`-dimensional subspace; samples that reconstruct badly score high.
+//!
+//! Parameters are checked, fitted into a separate model type, and the model scores data:
+//!
+//! ```
+//! use std::ops::ControlFlow;
+//! use rsrae::data::{DataKind, Dataset};
+//! use rsrae::{Recipe, RsraeParams};
+//!
+//! // 200 points near a line in R^8, and 10 far from it.
+//! let mut features = Vec::new();
+//! for i in 0..210 {
+//!     let t = i as f32 / 100.0;
+//!     let off = if i >= 200 { 3.0 } else { 0.0 };
+//!     features.extend((0..8).map(|j| t * j as f32 + off * ((i + j) % 3) as f32));
+//! }
+//! let data = Dataset {
+//!     features,
+//!     n_samples: 210,
+//!     n_features: 8,
+//!     feature_names: (0..8).map(|j| format!("f{j}")).collect(),
+//!     labels: None,
+//!     kind: DataKind::Tabular,
+//! };
+//! let fitted = RsraeParams::new(Recipe::Default)
+//!     .with_seed(0)
+//!     .fit(&data, &mut |_step| ControlFlow::Continue(()))?;
+//! let scores = fitted.model.score(&data)?;
+//! assert_eq!(scores, fitted.training_scores);
+//! # Ok::<(), rsrae::Error>(())
+//! ```
 #![warn(missing_docs)]
 
 pub mod data;
