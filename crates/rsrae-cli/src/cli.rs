@@ -22,6 +22,12 @@ pub enum Command {
     Score(ScoreArgs),
     /// Build corrupted MNIST, train, score and print how well the outliers were found.
     Demo(DemoArgs),
+    /// Score a file with a saved model and write an HTML report of the scores.
+    Report(ReportArgs),
+    /// Run the paper's protocol: fit and score contaminated sets for every inlier class.
+    Experiment(ExperimentArgs),
+    /// Measure training, scoring and memory on MNIST, optionally against the PyTorch reference.
+    Bench(BenchArgs),
 }
 
 /// A named set of defaults.
@@ -31,6 +37,23 @@ pub enum RecipeArg {
     Default,
     /// The widely read PyTorch version: 150 epochs, lr 0.01, λ₁ = λ₂ = 1, batch 64.
     Blog,
+    /// The paper's RSRAE as its official code runs: three alternating Adam steps per batch.
+    Paper,
+    /// RSRAE+: the paper's network with one summed loss, λ₁ = λ₂ = 0.1.
+    PaperPlus,
+}
+
+/// A hidden activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActivationArg {
+    /// LeakyReLU with slope 0.01.
+    LeakyRelu,
+    /// LeakyReLU with slope 0.2.
+    LeakyRelu02,
+    /// ReLU.
+    Relu,
+    /// tanh.
+    Tanh,
 }
 
 /// How the loss norms are taken.
@@ -113,6 +136,17 @@ pub struct TrainArgs {
     /// Initialization of the RSR layer A.
     #[arg(long, value_enum)]
     pub a_init: Option<AInitArg>,
+    /// Hidden activation [default: LeakyReLU 0.01; paper recipes: ReLU when the data is
+    /// non-negative, else tanh when it is at most 1, else LeakyReLU 0.2].
+    #[arg(long, value_enum)]
+    pub activation: Option<ActivationArg>,
+    /// Drop the RSR layer, which makes the model a plain autoencoder (a baseline).
+    #[arg(long)]
+    pub no_rsr_layer: bool,
+    /// With the paper's recipes, use the dense network for images instead of the
+    /// convolutional one.
+    #[arg(long)]
+    pub dense: bool,
     /// Output activation of the decoder.
     #[arg(long, value_enum, default_value = "auto")]
     pub output_activation: OutputArg,
@@ -125,6 +159,11 @@ pub struct TrainArgs {
     /// Expected fraction of outliers in the training data, which sets the threshold.
     #[arg(long, default_value_t = 0.1)]
     pub contamination: f64,
+    /// Memory that fitting may use, in bytes or with a unit of powers of 1024 such as 512M
+    /// or 8G; fitting stops before it starts when its estimate is larger [default: the
+    /// memory available, from /proc/meminfo].
+    #[arg(long, value_name = "SIZE", value_parser = crate::options::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 /// Output flags shared by every command.
@@ -136,6 +175,35 @@ pub struct OutputArgs {
     /// Hide the progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The HTML report flags of `fit`, `score` and `demo`.
+#[derive(Debug, Args)]
+pub struct HtmlReportArgs {
+    /// Also write a self-contained HTML report with charts to this file.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Show measured durations in the HTML report, which then differs from run to run.
+    #[arg(long, requires = "report")]
+    pub report_timings: bool,
+}
+
+/// Arguments of `rsrae report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Directory of a model written by `rsrae fit`; its history.json, when present, gives
+    /// the training curves.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Data to score, with the same columns as the training data.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Column of the CSV that holds labels (1 = outlier, 0 = inlier).
+    #[arg(long)]
+    pub label_column: Option<String>,
+    /// HTML file to write.
+    #[arg(long, value_name = "FILE.html")]
+    pub output: PathBuf,
 }
 
 /// Arguments of `rsrae fit`.
@@ -153,6 +221,8 @@ pub struct FitArgs {
     /// Also write the training scores to this CSV file.
     #[arg(long)]
     pub scores: Option<PathBuf>,
+    #[command(flatten)]
+    pub html: HtmlReportArgs,
     #[command(flatten)]
     pub train: TrainArgs,
     #[command(flatten)]
@@ -174,6 +244,8 @@ pub struct ScoreArgs {
     /// Column of the CSV that holds labels (1 = outlier, 0 = inlier).
     #[arg(long)]
     pub label_column: Option<String>,
+    #[command(flatten)]
+    pub html: HtmlReportArgs,
     #[command(flatten)]
     pub output_flags: OutputArgs,
 }
@@ -216,7 +288,174 @@ pub struct DemoArgs {
     #[arg(long)]
     pub scores: Option<PathBuf>,
     #[command(flatten)]
+    pub html: HtmlReportArgs,
+    #[command(flatten)]
     pub train: TrainArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Methods compared by `rsrae experiment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// The default recipe.
+    Default,
+    /// The widely read PyTorch recipe.
+    Blog,
+    /// The paper's RSRAE (alternating steps).
+    Paper,
+    /// RSRAE+ (one summed loss).
+    PaperPlus,
+    /// The paper's network without the RSR layer.
+    Ae,
+    /// PCA with 10 components.
+    Pca,
+}
+
+/// Arguments of `rsrae experiment`.
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// Protocol: `paper` is the transductive one-class protocol of Lai, Zou and Lerman.
+    #[arg(long, default_value = "paper")]
+    pub protocol: String,
+    /// Image data set (its test split is used).
+    #[arg(long, value_enum, default_value = "fashion-mnist")]
+    pub dataset: DatasetArg,
+    /// Folder holding mnist/ and fashion-mnist/ [default: $RSRAE_DATA_DIR].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Comma-separated outlier ratios c (outliers per inlier).
+    #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,0.5,0.7,0.9")]
+    pub c: Vec<f64>,
+    /// Comma-separated inlier classes.
+    #[arg(long, value_delimiter = ',', default_value = "0,1,2,3,4,5,6,7,8,9")]
+    pub classes: Vec<i64>,
+    /// Runs per class and ratio; run r uses seed r.
+    #[arg(long, default_value_t = 5)]
+    pub runs: u64,
+    /// Comma-separated methods.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "paper,paper-plus,default,pca,ae"
+    )]
+    pub methods: Vec<MethodArg>,
+    /// Epochs for every trained method, overriding each recipe's.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Folder to write results.md and results.json to.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Hide the per-run progress lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Workloads of `rsrae bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchWorkloadArg {
+    /// Seconds per epoch of the blog model on corrupted MNIST (6,242 rows, batch 64).
+    Train,
+    /// Images per second scoring the 60,000 MNIST training images.
+    Score,
+    /// Peak resident memory of one training epoch on the 60,000 MNIST training images.
+    Memory,
+    /// Seconds per epoch on the first N MNIST training images, for each --scaling-samples.
+    Scaling,
+}
+
+/// A workload that a child process of `rsrae bench` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchChildArg {
+    /// Training epochs on corrupted MNIST.
+    Train,
+    /// Scoring passes over the 60,000 training images.
+    Score,
+    /// One epoch of the training loop on the 60,000 training images.
+    MemoryTrain,
+    /// `fit` for one epoch on the 60,000 training images.
+    MemoryFit,
+    /// Two epochs on the first --samples training images.
+    Scaling,
+}
+
+/// How the PyTorch reference batches rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoaderArg {
+    /// Slices the data tensor with a random permutation.
+    Index,
+    /// A `DataLoader` over a `TensorDataset`.
+    Dataloader,
+}
+
+/// An `OMP_WAIT_POLICY` for the PyTorch reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaitPolicyArg {
+    /// Leave `OMP_WAIT_POLICY` unset.
+    Default,
+    /// `OMP_WAIT_POLICY=PASSIVE`.
+    Passive,
+}
+
+/// Arguments of `rsrae bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Folder holding mnist/ with the MNIST training files [default: $RSRAE_DATA_DIR, else
+    /// the user cache folder]; nothing is downloaded.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Comma-separated workloads.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "train,score,memory"
+    )]
+    pub workloads: Vec<BenchWorkloadArg>,
+    /// Comma-separated thread counts; each run gets MATMUL_NUM_THREADS (rsrae) or
+    /// OMP_NUM_THREADS, MKL_NUM_THREADS and --threads (PyTorch) set to it.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    pub threads: Vec<usize>,
+    /// Rounds: runs of each workload and thread count per side, each in a fresh process.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// Epochs of each training run; a run reports its median epoch.
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    /// Timed passes over the 60,000 images in each scoring run.
+    #[arg(long, default_value_t = 3)]
+    pub score_passes: usize,
+    /// Comma-separated training-set sizes of the scaling workload.
+    #[arg(long, value_delimiter = ',', default_value = "6000,15000,30000,60000")]
+    pub scaling_samples: Vec<usize>,
+    /// Python interpreter with torch; runs the PyTorch reference interleaved with rsrae,
+    /// such as benches/reference/.venv/bin/python.
+    #[arg(long, value_name = "PYTHON")]
+    pub reference: Option<PathBuf>,
+    /// The PyTorch reference script.
+    #[arg(long, default_value = "benches/reference/rsrae_torch.py")]
+    pub reference_script: PathBuf,
+    /// How the PyTorch reference batches rows in training.
+    #[arg(long, value_enum, default_value = "index")]
+    pub reference_loader: LoaderArg,
+    /// Comma-separated OMP_WAIT_POLICY settings; the reference runs once with each.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "default,passive"
+    )]
+    pub omp_wait_policy: Vec<WaitPolicyArg>,
+    /// Seed of initialization and shuffling, on both sides.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Runs one workload in this process and prints its result as JSON.
+    #[arg(long, value_enum, hide = true)]
+    pub child: Option<BenchChildArg>,
+    /// Training rows of a scaling child.
+    #[arg(long, hide = true)]
+    pub samples: Option<usize>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

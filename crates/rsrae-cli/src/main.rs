@@ -5,9 +5,11 @@
 
 mod cli;
 mod commands;
+mod interrupt;
 mod options;
 mod output;
 mod progress;
+mod report;
 
 use clap::Parser;
 
@@ -18,6 +20,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Fit(args) => commands::fit::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Experiment(args) => commands::experiment::run(args),
+        Command::Report(args) => commands::report::run(args),
+        Command::Bench(args) => commands::bench::run(args),
     }
 }
 
@@ -29,7 +34,8 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-fn is_interrupt(error: &anyhow::Error) -> bool {
+/// Checks whether training stopped on Ctrl-C, which happens before any output is written.
+fn is_training_interrupt(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         matches!(
             cause.downcast_ref::<rsrae::Error>(),
@@ -42,14 +48,18 @@ fn is_interrupt(error: &anyhow::Error) -> bool {
 
 fn main() {
     let cli = Cli::parse();
+    interrupt::install();
     let code = match run(&cli) {
         Ok(()) => 0,
         Err(error) if is_broken_pipe(&error) => 0,
         Err(error) => {
             eprintln!("rsrae: {error:#}");
-            if is_interrupt(&error) {
+            let training = is_training_interrupt(&error);
+            if training {
                 eprintln!("rsrae: nothing was written");
-                130
+            }
+            if training || interrupt::requested() {
+                interrupt::EXIT_CODE
             } else {
                 2
             }

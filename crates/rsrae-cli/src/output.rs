@@ -1,11 +1,13 @@
 //! Run summaries (text or JSON on stdout) and score files written atomically.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use rsrae::evaluate::Evaluation;
 use serde::Serialize;
+
+use crate::interrupt::{self, InterruptibleWriter};
 
 /// What a command reports on stdout.
 #[derive(Debug, Serialize)]
@@ -123,7 +125,17 @@ pub fn write_scores(
     flags: &[bool],
     labels: Option<&[i64]>,
 ) -> Result<()> {
-    write_atomic(path, |out| {
+    stage_scores(path, scores, flags, labels)?.commit()
+}
+
+/// Writes the rows of [`write_scores`] into a staged file that is not yet in place.
+pub fn stage_scores(
+    path: &Path,
+    scores: &[f32],
+    flags: &[bool],
+    labels: Option<&[i64]>,
+) -> Result<StagedFile> {
+    stage_atomic(path, |out| {
         let header = if labels.is_some() {
             "index,score,is_outlier,label"
         } else {
@@ -146,29 +158,101 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    stage_atomic(path, write)?.commit()
+}
+
+/// A complete file in a temporary sibling of its destination, not yet in place. Dropping
+/// it removes the temporary file; Ctrl-C meanwhile makes [`StagedFile::commit`] fail.
+pub struct StagedFile {
+    file: tempfile::NamedTempFile,
+    path: PathBuf,
+    _guard: interrupt::Guard,
+}
+
+impl StagedFile {
+    /// Renames the file into place, unless Ctrl-C was pressed since it was staged.
+    pub fn commit(self) -> Result<()> {
+        interrupt::check()?;
+        let path = self.path;
+        self.file
+            .persist(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+}
+
+/// Writes a file into a temporary sibling of `path` that [`StagedFile::commit`] renames
+/// into place.
+pub fn stage_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<StagedFile> {
+    let guard = interrupt::guard();
+    reject_folder(path)?;
     let context = || format!("cannot write {}", path.display());
-    let file = tempfile::Builder::new()
-        .prefix(".rsrae-")
-        .tempfile_in(parent)
-        .with_context(|| {
-            format!(
-                "cannot create a file in {}; check that the folder exists and is writable",
-                parent.display()
-            )
-        })?;
-    let mut buffered = std::io::BufWriter::new(file);
+    let file = temp_file_beside(path)?;
+    let mut buffered = std::io::BufWriter::new(InterruptibleWriter(file));
     write(&mut buffered).with_context(context)?;
     let file = buffered
         .into_inner()
         .map_err(|e| e.into_error())
-        .with_context(context)?;
+        .with_context(context)?
+        .0;
     file.as_file().sync_all().with_context(context)?;
-    file.persist(path)
-        .map_err(|e| e.error)
-        .with_context(context)?;
+    Ok(StagedFile {
+        file,
+        path: path.to_path_buf(),
+        _guard: guard,
+    })
+}
+
+/// Checks, before any work, that `path` can take an output file: its folder exists and is
+/// writable, it is not a folder, and it is none of `inputs`, which it would overwrite.
+pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<()> {
+    reject_folder(path)?;
+    if let Ok(target) = path.canonicalize() {
+        let same = |input: &&&Path| input.canonicalize().is_ok_and(|i| i == target);
+        if let Some(input) = inputs.iter().find(same) {
+            bail!(
+                "{} is also the input {}, which writing it would overwrite; choose another \
+                 output path",
+                path.display(),
+                input.display()
+            );
+        }
+    }
+    temp_file_beside(path).map(drop)
+}
+
+fn reject_folder(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        bail!(
+            "{} is a folder; pass the path of a file to write",
+            path.display()
+        );
+    }
     Ok(())
+}
+
+/// Creates an empty temporary file in the folder of `path`, readable as the user's umask
+/// allows (`tempfile` alone would make it private to the owner).
+fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".rsrae-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(parent).with_context(|| {
+        format!(
+            "cannot create a file in {}; check that the folder exists and is writable",
+            parent.display()
+        )
+    })
 }

@@ -1,22 +1,21 @@
-//! The training progress bar and the Ctrl-C flag it checks.
+//! The training progress bar, which also stops training once Ctrl-C is pressed.
 
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rsrae::train::StepReport;
+
+use crate::interrupt;
 
 /// A progress bar over optimizer steps that shows both losses; hidden when stderr is not a
 /// terminal or with `--quiet`.
 pub struct TrainProgress {
     bar: ProgressBar,
-    interrupted: Arc<AtomicBool>,
 }
 
 impl TrainProgress {
-    /// Creates the bar and installs the Ctrl-C handler that stops training.
+    /// Creates the bar.
     pub fn new(quiet: bool) -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         if quiet || !std::io::stderr().is_terminal() {
@@ -28,14 +27,11 @@ impl TrainProgress {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
         bar.set_style(style);
-        let interrupted = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&interrupted);
-        // A second handler cannot be installed in one process; the first one keeps working.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-        TrainProgress { bar, interrupted }
+        TrainProgress { bar }
     }
 
-    /// Records one step; returns `Break` once Ctrl-C was pressed.
+    /// Records one step; returns `Break` once Ctrl-C was pressed during training, which
+    /// the caller guards with [`interrupt::guard`].
     pub fn on_step(&self, report: &StepReport) -> ControlFlow<()> {
         if self.bar.length().is_none() {
             self.bar.set_length(report.total_steps as u64);
@@ -46,7 +42,7 @@ impl TrainProgress {
             report.reconstruction, report.rsr
         ));
         self.bar.inc(1);
-        if self.interrupted.load(Ordering::SeqCst) {
+        if interrupt::requested() {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::memory::{format_bytes, MemoryEstimate};
+
 /// Crate-wide result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -31,21 +33,27 @@ pub enum Error {
         actual: String,
     },
     /// An I/O failure on a named path.
-    #[error("{path}: {source}")]
+    ///
+    /// The message includes the underlying error, so [`std::error::Error::source`] returns
+    /// `None` and a printed cause chain shows it once.
+    #[error("{path}: {error}")]
     Io {
         /// The file or folder involved.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
+    /// A fit that needs more memory than the limit allows.
+    #[error(transparent)]
+    Memory(#[from] MemoryError),
 }
 
 impl Error {
     /// Wraps an I/O error with the path it happened on.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }
@@ -112,7 +120,8 @@ pub enum TrainError {
     /// A loss that became NaN or infinite.
     #[error(
         "training diverged at epoch {epoch}, step {step}: the {which} loss is {value}; \
-         lower the learning rate (for example --lr {suggested_lr})"
+         lower the learning rate (for example --lr {})",
+        format_lr(*.suggested_lr)
     )]
     Diverged {
         /// The epoch, counted from 1.
@@ -147,4 +156,55 @@ pub enum ModelError {
         /// What is wrong, with the fix.
         message: String,
     },
+}
+
+/// Formats a suggested learning rate with 3 significant digits, in plain notation between
+/// 1e-4 and 1e4 and in exponent notation outside, so that it can be pasted after `--lr`.
+fn format_lr(lr: f64) -> String {
+    let rounded: f64 = format!("{lr:.2e}").parse().unwrap_or(lr);
+    if (1e-4..1e4).contains(&rounded.abs()) {
+        format!("{rounded}")
+    } else {
+        format!("{rounded:e}")
+    }
+}
+
+/// A fit whose estimated memory exceeds the limit, found before any large allocation.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "fitting needs about {} ({}), more than the {} {}; use fewer columns, narrower \
+     --encoder-widths or a smaller --batch-size, or set the limit with --max-memory",
+    format_bytes(estimate.total()),
+    estimate.breakdown(),
+    format_bytes(*limit),
+    limit_source
+)]
+pub struct MemoryError {
+    /// The estimate that exceeded the limit.
+    pub estimate: MemoryEstimate,
+    /// The limit in bytes.
+    pub limit: u64,
+    /// Where the limit came from, such as "limit set with --max-memory"; the message
+    /// shows it after the limit.
+    pub limit_source: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_lr_pastes_as_flag_value() {
+        assert_eq!(format_lr(f64::from(0.01f32) / 10.0), "0.001");
+        assert_eq!(format_lr(f64::from(1e30f32) / 10.0), "1e29");
+        assert_eq!(format_lr(f64::from(3e-5f32) / 10.0), "3e-6");
+        assert_eq!(format_lr(0.5), "0.5");
+    }
+
+    #[test]
+    fn io_error_shows_cause_once() {
+        let error = Error::io("a.csv", std::io::Error::other("disk full"));
+        assert_eq!(error.to_string(), "a.csv: disk full");
+        assert!(std::error::Error::source(&error).is_none());
+    }
 }

@@ -40,20 +40,28 @@
 pub mod data;
 pub mod error;
 pub mod evaluate;
+pub mod experiment;
+mod history;
 mod linalg;
 pub mod loss;
+pub mod memory;
 pub mod metrics;
 mod model;
 pub mod nn;
 pub mod optim;
 mod params;
+pub mod pca;
 mod persist;
 pub mod preprocess;
 pub mod train;
 
 #[cfg(test)]
 mod gradcheck;
+#[cfg(test)]
+mod paper_tests;
 
 pub use error::{Error, Result};
+pub use history::HISTORY_FILE;
 pub use model::{threshold, FitOutcome, FittedConfig, Rsrae, FORMAT_VERSION};
-pub use params::{Recipe, RsraeParams, ScoreKind, DEFAULT_STEP_BUDGET};
+pub use params::{Architecture, Recipe, RsraeParams, ScoreKind, DEFAULT_STEP_BUDGET};
+pub use persist::StagedModel;

@@ -120,6 +120,64 @@ pub fn precision_at_n(scores: &[f32], is_outlier: &[bool]) -> Result<f64, Undefi
     Ok(hits as f64 / n as f64)
 }
 
+/// Returns the ROC curve as `(false positive rate, true positive rate)` points: `(0, 0)`, then
+/// one point per distinct score, highest first.
+///
+/// These are scikit-learn's `roc_curve(..., drop_intermediate=False)` points, whose trapezoid
+/// area is [`roc_auc`].
+///
+/// # Errors
+///
+/// [`Undefined`] for empty input, lengths that differ, a NaN score, or labels of one class.
+pub fn roc_curve(scores: &[f32], is_outlier: &[bool]) -> Result<Vec<(f64, f64)>, Undefined> {
+    let counts = threshold_counts(scores, is_outlier)?;
+    let (n_pos, n_neg) = both_classes(&counts, scores.len())?;
+
+    let mut points = Vec::with_capacity(counts.len() + 1);
+    points.push((0.0, 0.0));
+    let (mut tp, mut fp) = (0usize, 0usize);
+    for group in &counts {
+        tp += group.tp;
+        fp += group.fp;
+        points.push((fp as f64 / n_neg as f64, tp as f64 / n_pos as f64));
+    }
+    Ok(points)
+}
+
+/// Returns the precision-recall curve as `(recall, precision)` points: `(0, 1)`, then one
+/// point per distinct score, highest first.
+///
+/// These are scikit-learn's `precision_recall_curve(..., drop_intermediate=False)` points in
+/// reverse order. [`average_precision`] is the area under the step function that holds each
+/// point's precision over the recall interval ending at that point.
+///
+/// # Errors
+///
+/// [`Undefined`] for empty input, lengths that differ, a NaN score, or no outliers.
+pub fn precision_recall_curve(
+    scores: &[f32],
+    is_outlier: &[bool],
+) -> Result<Vec<(f64, f64)>, Undefined> {
+    let counts = threshold_counts(scores, is_outlier)?;
+    let n_pos: usize = counts.iter().map(|g| g.tp).sum();
+    if n_pos == 0 {
+        return Err(Undefined::OneClass {
+            n_outliers: 0,
+            n_samples: scores.len(),
+        });
+    }
+
+    let mut points = Vec::with_capacity(counts.len() + 1);
+    points.push((0.0, 1.0));
+    let (mut tp, mut fp) = (0usize, 0usize);
+    for group in &counts {
+        tp += group.tp;
+        fp += group.fp;
+        points.push((tp as f64 / n_pos as f64, tp as f64 / (tp + fp) as f64));
+    }
+    Ok(points)
+}
+
 /// Returns the `q`-quantile of `scores` with linear interpolation, NumPy's default method.
 ///
 /// Returns NaN for empty scores, scores that contain NaN, or `q` outside `[0, 1]`.
@@ -374,6 +432,62 @@ mod tests {
             assert_abs_diff_eq!(roc_auc(scores, &y).unwrap(), auc, epsilon = TOL);
             assert_abs_diff_eq!(average_precision(scores, &y).unwrap(), ap, epsilon = TOL);
         }
+    }
+
+    // Reference points from scikit-learn 1.9.1 and NumPy 2.4.6, on the "ties" case above:
+    //
+    // from sklearn.metrics import roc_curve, precision_recall_curve
+    // fpr, tpr, _ = roc_curve(y, s, drop_intermediate=False)
+    // p, r, _ = precision_recall_curve(y, s, drop_intermediate=False)
+    // print(fpr, tpr, r[::-1], p[::-1])
+    //
+    // fpr [0, 0.25, 0.25, 0.5, 0.75, 1], tpr [0, 0, 0.25, 0.75, 0.75, 1]
+    // recall [0, 0, 0.25, 0.75, 0.75, 1], precision [1, 0, 0.5, 0.6, 0.5, 0.5]
+    #[test]
+    fn curves_match_sklearn_with_ties() {
+        let scores = [0.1f32, 0.4, 0.35, 0.8, 0.4, 0.4, 0.1, 0.9];
+        let y = labels(&[0, 1, 0, 1, 0, 1, 1, 0]);
+        let roc = roc_curve(&scores, &y).unwrap();
+        let fpr = [0.0, 0.25, 0.25, 0.5, 0.75, 1.0];
+        let tpr = [0.0, 0.0, 0.25, 0.75, 0.75, 1.0];
+        assert_eq!(roc.len(), fpr.len());
+        for (i, &(x, y)) in roc.iter().enumerate() {
+            assert_abs_diff_eq!(x, fpr[i], epsilon = TOL);
+            assert_abs_diff_eq!(y, tpr[i], epsilon = TOL);
+        }
+        let pr = precision_recall_curve(&scores, &y).unwrap();
+        let recall = [0.0, 0.0, 0.25, 0.75, 0.75, 1.0];
+        let precision = [1.0, 0.0, 0.5, 0.6, 0.5, 0.5];
+        assert_eq!(pr.len(), recall.len());
+        for (i, &(r, p)) in pr.iter().enumerate() {
+            assert_abs_diff_eq!(r, recall[i], epsilon = TOL);
+            assert_abs_diff_eq!(p, precision[i], epsilon = TOL);
+        }
+    }
+
+    #[test]
+    fn curve_areas_equal_auc_and_ap() {
+        let y = labels(&LABELS_50);
+        let roc = roc_curve(&SCORES_50, &y).unwrap();
+        let trapezoids: f64 = roc
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) * (w[1].1 + w[0].1) / 2.0)
+            .sum();
+        assert_abs_diff_eq!(trapezoids, roc_auc(&SCORES_50, &y).unwrap(), epsilon = TOL);
+        let pr = precision_recall_curve(&SCORES_50, &y).unwrap();
+        let steps: f64 = pr.windows(2).map(|w| (w[1].0 - w[0].0) * w[1].1).sum();
+        let ap = average_precision(&SCORES_50, &y).unwrap();
+        assert_abs_diff_eq!(steps, ap, epsilon = TOL);
+    }
+
+    #[test]
+    fn curves_undefined_for_one_class() {
+        let scores = [0.3f32, 0.1, 0.2];
+        assert!(roc_curve(&scores, &[false; 3]).is_err());
+        assert!(roc_curve(&scores, &[true; 3]).is_err());
+        assert!(precision_recall_curve(&scores, &[false; 3]).is_err());
+        let all_outliers = precision_recall_curve(&scores, &[true; 3]).unwrap();
+        assert_eq!(all_outliers.len(), 4);
     }
 
     const SCORES_50: [f32; 50] = [

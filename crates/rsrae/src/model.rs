@@ -7,10 +7,11 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{DataKind, Dataset};
-use crate::error::{DataError, Error, Result};
+use crate::error::{DataError, Error, ParamsError, Result};
+use crate::memory::{check_model_size, MemoryEstimate};
 use crate::metrics::quantile;
-use crate::nn::{Activation, ModelConfig, Network, Workspace};
-use crate::params::{Recipe, RsraeParams, ScoreKind};
+use crate::nn::{Activation, ImageShape, ModelConfig, Network, Workspace};
+use crate::params::{Architecture, Recipe, RsraeParams, ScoreKind};
 use crate::preprocess::Preprocessor;
 use crate::train::{self, StepReport, TrainConfig, TrainHistory};
 
@@ -88,9 +89,9 @@ impl RsraeParams {
     ) -> Result<FitOutcome> {
         self.check()?;
         check_dataset(data)?;
-        let preprocessing = Preprocessor::fit(data);
+        let preprocessing = Preprocessor::fit(data, self.preprocessing);
         let x = preprocessing.apply(&data.features, data.n_features);
-        let model = self.model_config(data.n_features, &x)?;
+        let model = self.model_config(data, &x)?;
         let network = Network::new(&model);
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let mut params = network.init_params(&mut rng);
@@ -117,7 +118,7 @@ impl RsraeParams {
             network,
             params,
         };
-        let training_scores = model.score_preprocessed(&x);
+        let training_scores = model.score_preprocessed(&x)?;
         model.config.threshold = threshold(&training_scores, self.contamination);
         Ok(FitOutcome {
             model,
@@ -126,11 +127,64 @@ impl RsraeParams {
         })
     }
 
-    fn model_config(&self, input_dim: usize, x: &[f32]) -> Result<ModelConfig> {
-        let output = self
-            .output_activation
-            .unwrap_or_else(|| auto_output_activation(x));
-        let mut config = ModelConfig::default_for(input_dim, output);
+    /// Estimates the memory that [`RsraeParams::fit`] needs on `data`, from the shapes alone.
+    pub fn memory_estimate(&self, data: &Dataset) -> Result<MemoryEstimate> {
+        self.check()?;
+        let config = self.architecture(data, Activation::Identity, &[])?;
+        let network = Network::new(&config);
+        let (batch_rows, _) = train::batch_plan(data.n_samples, self.batch_size, self.drop_last);
+        Ok(MemoryEstimate::for_fit(
+            &network,
+            data.n_samples,
+            batch_rows,
+        ))
+    }
+
+    fn model_config(&self, data: &Dataset, x: &[f32]) -> Result<ModelConfig> {
+        let output = match self.architecture {
+            Architecture::Blog => self
+                .output_activation
+                .unwrap_or_else(|| auto_output_activation(x)),
+            Architecture::Paper => {
+                let rule = self
+                    .hidden_activation
+                    .unwrap_or_else(|| Activation::official_rule(x));
+                self.output_activation.unwrap_or(rule)
+            }
+        };
+        self.architecture(data, output, x)
+    }
+
+    /// Builds the architecture for `input_dim` columns and checks it, including that laying
+    /// out its parameters cannot overflow.
+    fn architecture(&self, data: &Dataset, output: Activation, x: &[f32]) -> Result<ModelConfig> {
+        let input_dim = data.n_features;
+        let mut config = match self.architecture {
+            Architecture::Blog => ModelConfig::default_for(input_dim, output),
+            Architecture::Paper => {
+                let hidden = self
+                    .hidden_activation
+                    .unwrap_or_else(|| Activation::official_rule(x));
+                let mut config = match (&data.kind, self.dense) {
+                    (DataKind::Image { height, width, .. }, false) => {
+                        let channels = input_dim / (height * width).max(1);
+                        let image = ImageShape {
+                            height: *height,
+                            width: *width,
+                            channels,
+                        };
+                        ModelConfig::paper_conv(image, hidden)
+                    }
+                    _ => ModelConfig::paper_dense(input_dim, hidden),
+                };
+                config.output_activation = output;
+                config
+            }
+        };
+        if let (Architecture::Blog, Some(hidden)) = (self.architecture, self.hidden_activation) {
+            config.hidden_activation = hidden;
+        }
+        config.rsr_layer = self.rsr_layer;
         if let Some(widths) = &self.encoder_widths {
             config.encoder_widths = widths.clone();
             let mut decoder: Vec<usize> = widths.iter().rev().copied().collect();
@@ -141,7 +195,18 @@ impl RsraeParams {
             config.rsr_dim = d;
         }
         config.a_init = self.a_init;
-        config.check()?;
+        config.check().map_err(|e| match e {
+            ParamsError::Architecture(_) if input_dim == 1 && self.encoder_widths.is_none() => {
+                ParamsError::Architecture(
+                    "the data has 1 column, so the default latent width D is 1 and leaves no \
+                     room for a subspace of d < D; pass --encoder-widths ending in 2 or more, \
+                     such as --encoder-widths 8,2"
+                        .to_owned(),
+                )
+            }
+            e => e,
+        })?;
+        check_model_size(&config).map_err(ParamsError::Architecture)?;
         Ok(config)
     }
 
@@ -157,6 +222,10 @@ impl RsraeParams {
             norm_mode: self.norm_mode,
             drop_last: self.drop_last,
             schedule: self.schedule,
+            mode: self.mode,
+            reduction: self.reduction,
+            shuffle: self.shuffle,
+            adam_style: self.adam_style,
         }
     }
 }
@@ -185,6 +254,28 @@ fn check_dataset(data: &Dataset) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// Rejects a NaN score, which arises when a row's values overflow `f32` inside the network.
+/// An infinite score stays: it ranks the row as the most anomalous.
+fn check_scores(data: &Dataset, scores: &[f32]) -> Result<()> {
+    let Some(row) = scores.iter().position(|s| s.is_nan()) else {
+        return Ok(());
+    };
+    let values = &data.features[row * data.n_features..(row + 1) * data.n_features];
+    let largest = values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()));
+    let (column, value) = largest.map_or((0, 0.0), |(j, &v)| (j, v));
+    Err(DataError::Invalid(format!(
+        "data row {} scores NaN because its values overflow the network (its largest value is \
+         {value:e} in column {:?}); check that row, or rescale the data to the range of the \
+         training data",
+        row + 1,
+        data.feature_names[column]
+    ))
+    .into())
 }
 
 /// The `(1 − contamination)` quantile of the scores, or `None` when all scores are equal.
@@ -243,7 +334,9 @@ impl Rsrae {
             .config
             .preprocessing
             .apply(&data.features, data.n_features);
-        Ok(self.score_preprocessed(&x))
+        let scores = self.score_preprocessed(&x)?;
+        check_scores(data, &scores)?;
+        Ok(scores)
     }
 
     /// Flags each score above the threshold as an outlier.
@@ -285,39 +378,41 @@ impl Rsrae {
     }
 
     /// Reconstructs preprocessed rows, returning `x̂` (`n × input_dim`).
-    pub fn reconstruct_preprocessed(&self, x: &[f32]) -> Vec<f32> {
-        let width = self.config.model.input_dim;
-        let mut out = Vec::with_capacity(x.len());
-        let mut ws = Workspace::new(&self.network, SCORE_CHUNK.min(x.len() / width).max(1));
-        for chunk in x.chunks(SCORE_CHUNK * width) {
-            let n = chunk.len() / width;
-            self.network.forward(&self.params, chunk, n, &mut ws);
-            out.extend_from_slice(self.network.reconstruction(&ws));
-        }
-        out
+    pub fn reconstruct_preprocessed(&self, x: &[f32]) -> Result<Vec<f32>> {
+        self.forward_chunks(x, Network::reconstruction)
     }
 
-    /// The RSR layer outputs `Az` (`n × d`) of preprocessed rows.
-    pub fn embed_preprocessed(&self, x: &[f32]) -> Vec<f32> {
+    /// The RSR layer outputs `Az` (`n × d`) of preprocessed rows; without the RSR layer,
+    /// the latent codes `z`.
+    pub fn embed_preprocessed(&self, x: &[f32]) -> Result<Vec<f32>> {
+        self.forward_chunks(x, Network::rsr_output)
+    }
+
+    /// Runs the network over `x` in chunks, collecting what `take` reads from each pass.
+    fn forward_chunks(
+        &self,
+        x: &[f32],
+        take: for<'w> fn(&Network, &'w Workspace) -> &'w [f32],
+    ) -> Result<Vec<f32>> {
         let width = self.config.model.input_dim;
         let mut out = Vec::new();
         let mut ws = Workspace::new(&self.network, SCORE_CHUNK.min(x.len() / width).max(1));
         for chunk in x.chunks(SCORE_CHUNK * width) {
             let n = chunk.len() / width;
-            self.network.forward(&self.params, chunk, n, &mut ws);
-            out.extend_from_slice(self.network.rsr_output(&ws));
+            self.network.forward(&self.params, chunk, n, &mut ws)?;
+            out.extend_from_slice(take(&self.network, &ws));
         }
-        out
+        Ok(out)
     }
 
-    fn score_preprocessed(&self, x: &[f32]) -> Vec<f32> {
+    fn score_preprocessed(&self, x: &[f32]) -> Result<Vec<f32>> {
         let width = self.config.model.input_dim;
-        let x_hat = self.reconstruct_preprocessed(x);
+        let x_hat = self.reconstruct_preprocessed(x)?;
         let rows = x.chunks_exact(width).zip(x_hat.chunks_exact(width));
-        match self.config.score {
+        Ok(match self.config.score {
             ScoreKind::Reconstruction => rows.map(|(a, b)| l2_distance(a, b)).collect(),
             ScoreKind::Cosine => rows.map(|(a, b)| -cosine(a, b)).collect(),
-        }
+        })
     }
 }
 
@@ -345,4 +440,34 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
             .max(1e-6)
     };
     (dot / (norm(a) * norm(b))) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cosine, l2_distance};
+
+    #[test]
+    fn cosine_of_parallel_and_opposite_rows() {
+        assert!((cosine(&[1.0, 2.0], &[2.0, 4.0]) - 1.0).abs() < 1e-6);
+        assert!((cosine(&[1.0, 0.0], &[-3.0, 0.0]) + 1.0).abs() < 1e-6);
+        assert!(cosine(&[1.0, 0.0], &[0.0, 1.0]).abs() < 1e-6);
+    }
+
+    #[test]
+    fn cosine_of_zero_row_is_zero_not_nan() {
+        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 1.0]), 0.0);
+        assert_eq!(cosine(&[0.0, 0.0], &[0.0, 0.0]), 0.0);
+    }
+
+    #[test]
+    fn cosine_floors_small_norms_at_1e_minus_6() {
+        // ‖a‖ = 1e-8 is floored to 1e-6, so cos = a·b / (1e-6 · 1) = 1e-2.
+        let value = cosine(&[1e-8, 0.0], &[1.0, 0.0]);
+        assert!((value - 1e-2).abs() < 1e-6, "{value}");
+    }
+
+    #[test]
+    fn l2_distance_of_rows() {
+        assert_eq!(l2_distance(&[0.0, 3.0], &[4.0, 0.0]), 5.0);
+    }
 }

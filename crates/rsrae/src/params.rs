@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::ParamsError;
 use crate::loss::NormMode;
 use crate::nn::{AInit, Activation};
-use crate::optim::Schedule;
+use crate::optim::{AdamStyle, Schedule};
+use crate::preprocess::PreprocessKind;
+use crate::train::{Reduction, Shuffle, TrainMode};
 
 /// A named set of defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +22,24 @@ pub enum Recipe {
     /// The widely read PyTorch version: 150 epochs, peak lr 0.01, λ₁ = λ₂ = 1, weight
     /// decay 0.01, batch 64, final partial batch dropped, `d = 16`.
     Blog,
+    /// The paper's RSRAE as the official code runs it: the dense `input→32→64→128`
+    /// network with frozen batch normalization, `d = 10`, a normalized latent, three
+    /// alternating Adam steps per batch (lr 2.5e-4, 2.5e-3, 2.5e-3), 200 epochs, batch
+    /// 128 shuffled once, batch-mean losses and the cosine score.
+    Paper,
+    /// RSRAE+: the paper's network with one summed loss `L_rec + λ₁ L_proj + λ₂ L_orth`,
+    /// λ₁ = λ₂ = 0.1, one Adam at lr 2.5e-4. The official command line passes λ₁ = 0.0025.
+    PaperPlus,
+}
+
+/// Which default network the recipe builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Architecture {
+    /// The widely read PyTorch network: halving widths, LeakyReLU 0.01, no normalization.
+    Blog,
+    /// The official RSRAE dense network: 32, 64, 128 units with frozen batch normalization.
+    Paper,
 }
 
 /// The per-sample anomaly score; higher means more anomalous.
@@ -75,14 +95,69 @@ pub struct RsraeParams {
     pub contamination: f64,
     /// The score.
     pub score: ScoreKind,
+    /// Summed or alternating optimizer steps.
+    pub mode: TrainMode,
+    /// Sum or mean of the loss terms over the batch.
+    pub reduction: Reduction,
+    /// Shuffle every epoch or once.
+    pub shuffle: Shuffle,
+    /// Where Adam adds its ε.
+    pub adam_style: AdamStyle,
+    /// The default network.
+    pub architecture: Architecture,
+    /// Hidden activation; `None` takes the architecture's (LeakyReLU 0.01 for the blog
+    /// network, the official rule for the paper's).
+    pub hidden_activation: Option<Activation>,
+    /// How the data is preprocessed.
+    pub preprocessing: PreprocessKind,
+    /// Whether the model has the RSR layer; without it, it is a plain autoencoder.
+    pub rsr_layer: bool,
+    /// Whether the paper's recipes use the dense network for images too, instead of the
+    /// convolutional one.
+    pub dense: bool,
 }
 
 impl RsraeParams {
     /// The defaults of a recipe.
     pub fn new(recipe: Recipe) -> Self {
+        match recipe {
+            Recipe::Default | Recipe::Blog => Self::blog_family(recipe),
+            Recipe::Paper | Recipe::PaperPlus => Self::paper_family(recipe),
+        }
+    }
+
+    fn paper_family(recipe: Recipe) -> Self {
+        let mut params = Self::blog_family(recipe);
+        params.epochs = Some(200);
+        params.batch_size = 128;
+        params.lr = 2.5e-4;
+        params.weight_decay = 0.0;
+        params.lambda1 = 0.1;
+        params.lambda2 = 0.1;
+        params.drop_last = false;
+        params.schedule = Schedule::Constant { beta1: 0.9 };
+        params.a_init = AInit::Gaussian;
+        params.output_activation = None;
+        params.score = ScoreKind::Cosine;
+        params.mode = match recipe {
+            Recipe::Paper => TrainMode::Alternating {
+                lr_orthogonality: 2.5e-3,
+                lr_projection: 2.5e-3,
+            },
+            _ => TrainMode::Summed,
+        };
+        params.reduction = Reduction::Mean;
+        params.shuffle = Shuffle::Once;
+        params.adam_style = AdamStyle::TensorFlow;
+        params.architecture = Architecture::Paper;
+        params.preprocessing = PreprocessKind::Paper;
+        params
+    }
+
+    fn blog_family(recipe: Recipe) -> Self {
         let epochs = match recipe {
-            Recipe::Default => None,
             Recipe::Blog => Some(150),
+            _ => None,
         };
         RsraeParams {
             recipe,
@@ -103,6 +178,15 @@ impl RsraeParams {
             seed: 0,
             contamination: 0.1,
             score: ScoreKind::Reconstruction,
+            mode: TrainMode::Summed,
+            reduction: Reduction::Sum,
+            shuffle: Shuffle::EveryEpoch,
+            adam_style: AdamStyle::PyTorch,
+            architecture: Architecture::Blog,
+            hidden_activation: None,
+            preprocessing: PreprocessKind::Standard,
+            rsr_layer: true,
+            dense: false,
         }
     }
 

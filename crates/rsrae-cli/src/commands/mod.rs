@@ -1,13 +1,19 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod demo;
+pub mod experiment;
 pub mod fit;
+pub mod report;
 pub mod score;
 
 use anyhow::Result;
 use rsrae::data::Dataset;
+use rsrae::error::MemoryError;
+use rsrae::memory::available_memory;
 use rsrae::{FitOutcome, RsraeParams};
 
+use crate::interrupt;
 use crate::output::warn;
 use crate::progress::TrainProgress;
 
@@ -28,7 +34,9 @@ pub fn fit_with_progress(
         );
     }
     let progress = TrainProgress::new(quiet);
+    let guard = interrupt::guard();
     let outcome = params.fit(data, &mut |report| progress.on_step(report));
+    drop(guard);
     progress.finish();
     let outcome = outcome?;
     for column in outcome.model.config().preprocessing.constant_columns() {
@@ -47,6 +55,31 @@ pub fn fit_with_progress(
         );
     }
     Ok(outcome)
+}
+
+/// Stops with the estimate when fitting `params` on `data` needs more memory than
+/// `max_memory`, or than the memory available when that is `None` and it is known.
+pub fn check_memory(params: &RsraeParams, data: &Dataset, max_memory: Option<u64>) -> Result<()> {
+    let (limit, limit_source) = match max_memory {
+        Some(limit) => (limit, "limit set with --max-memory"),
+        None => match available_memory() {
+            Some(available) => (
+                available,
+                "available (MemAvailable in /proc/meminfo, lowered to any cgroup limit)",
+            ),
+            None => return Ok(()),
+        },
+    };
+    let estimate = params.memory_estimate(data)?;
+    if estimate.total() > limit {
+        let error = MemoryError {
+            estimate,
+            limit,
+            limit_source: limit_source.to_owned(),
+        };
+        return Err(rsrae::Error::from(error).into());
+    }
+    Ok(())
 }
 
 /// Outlier flags and classes from 0/1 labels of a labelled file.

@@ -64,6 +64,13 @@ impl Columns {
             Some(label) => Some(find_label(path, &names, label)?),
             None => None,
         };
+        if label_index.is_some() && names.len() == 1 {
+            let message = format!(
+                "the only column is the label column \"{}\"; add the feature columns",
+                names[0]
+            );
+            return Err(format_error(path, message));
+        }
         Ok(Columns { names, label_index })
     }
 
@@ -139,9 +146,10 @@ impl Rows {
     fn push(&mut self, path: &Path, columns: &Columns, record: &StringRecord) -> Result<()> {
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != columns.names.len() {
+            let cells = if record.len() == 1 { "cell" } else { "cells" };
             let message = format!(
-                "line {line} has {} cells, but the header has {} columns; every line needs one \
-                 cell per column",
+                "line {line} has {} {cells}, but the header has {} columns; every line needs \
+                 one cell per column",
                 record.len(),
                 columns.names.len()
             );
@@ -321,6 +329,22 @@ mod tests {
         let text = read_error("a,b,c\n1,2,3\n4,5\n", None);
         assert!(text.contains("line 3 has 2 cells"), "{text}");
         assert!(text.contains("3 columns"), "{text}");
+    }
+
+    #[test]
+    fn label_only_file_rejected() {
+        // Found by fuzzing: a label column alone left zero feature columns.
+        let text = read_error("label\n\" 130 \"\n", Some("label"));
+        assert!(
+            text.contains("the only column is the label column \"label\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn single_cell_row_counted_in_singular() {
+        let text = read_error("a,b\n1,2\n3\n", None);
+        assert!(text.contains("line 3 has 1 cell, but"), "{text}");
     }
 
     #[test]

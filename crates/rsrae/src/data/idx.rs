@@ -67,15 +67,23 @@ impl IdxImages {
 ///
 /// # Errors
 ///
-/// [`DataError::Format`] for a wrong magic number, a zero image size, a declared size over
-/// [`MAX_PAYLOAD_BYTES`], or a payload whose length differs from the header's counts.
-/// [`Error::Io`] when the file cannot be opened or read.
+/// [`DataError::Format`] for a wrong magic number, zero images, a zero image size, a
+/// declared size over [`MAX_PAYLOAD_BYTES`], or a payload whose length differs from the
+/// header's counts. [`Error::Io`] when the file cannot be opened or read.
 pub fn read_images(path: impl AsRef<Path>) -> Result<IdxImages> {
     let path = path.as_ref();
     let mut source = IdxSource::open(path)?;
     let dims = source.read_header(IMAGES_MAGIC, 3)?;
     let (n, height, width) = (dims[0], dims[1], dims[2]);
-    if n > 0 && (height == 0 || width == 0) {
+    if n == 0 {
+        // Zero images need no payload, so the image size would go unchecked by the file size.
+        let message = format!(
+            "the header declares 0 images of {height}×{width} pixels, so the file holds no \
+             data; use a file with at least one image"
+        );
+        return Err(format_error(path, message));
+    }
+    if height == 0 || width == 0 {
         let message = format!("invalid image size {height}×{width} in the header of {n} images");
         return Err(format_error(path, message));
     }
@@ -467,6 +475,23 @@ mod tests {
         let path = write(&dir, "x.gz", &bytes);
         let text = message(read_images(&path).unwrap_err());
         assert!(text.contains("after 8 bytes"), "{text}");
+    }
+
+    #[test]
+    fn zero_images_rejected_before_sizing() {
+        // Found by fuzzing: 0 images of 525101×7939 pixels need no payload, and the reader
+        // then allocated one feature name per pixel (4 billion).
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = idx_bytes(IMAGES_MAGIC, &[0, 525_101, 7_939], &[]);
+        for (name, content) in [("raw", bytes.clone()), ("gz", gzip(&bytes))] {
+            let path = write(&dir, name, &content);
+            let text = message(read_images(&path).unwrap_err());
+            assert!(
+                text.contains("declares 0 images of 525101×7939"),
+                "{name}: {text}"
+            );
+            assert!(text.contains("at least one image"), "{name}: {text}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! - every other array reads as [`DataKind::Tabular`].
 
 use std::fs::File;
-use std::io::{BufReader, Seek};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use npyz::{DType, NpyFile, NpyHeader, Order, TypeChar};
@@ -37,6 +37,7 @@ enum Element {
 /// values (all reported at once). [`Error::Io`] when the file cannot be read.
 pub fn read_npy(path: impl AsRef<Path>) -> Result<Dataset> {
     let path = path.as_ref();
+    check_header_text(path)?;
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let file_size = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut reader = BufReader::new(file);
@@ -73,6 +74,87 @@ pub fn read_npy(path: impl AsRef<Path>) -> Result<Dataset> {
         labels: None,
         kind: kind_of(element, n_features),
     })
+}
+
+/// Largest header accepted, in bytes: the default limit of NumPy's own reader
+/// (`_MAX_HEADER_SIZE` in `numpy/lib/_format_impl.py`, NumPy 2.4).
+const MAX_HEADER_BYTES: u64 = 10_000;
+
+/// Deepest bracket nesting accepted in a header. A plain array's header nests two levels,
+/// `{'shape': (2, 3)}`. The Python-literal parser behind `npyz` 0.8 takes time exponential
+/// in the nesting depth (1.5 s at 16 levels, 48 s at 20), so deeper headers are rejected
+/// before it runs.
+const MAX_HEADER_NESTING: usize = 8;
+
+/// Checks the header's length and bracket nesting before the header is parsed. A file
+/// that does not start like a `.npy` file is left to the parser, which names the problem.
+fn check_header_text(path: &Path) -> Result<()> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut preamble = [0u8; 12];
+    let n_read = read_up_to(&mut file, &mut preamble).map_err(|e| Error::io(path, e))?;
+    let header_len = match (&preamble[..6] == b"\x93NUMPY", preamble[6]) {
+        (true, 1) if n_read >= 10 => u64::from(u16::from_le_bytes([preamble[8], preamble[9]])),
+        (true, 2 | 3) if n_read >= 12 => {
+            let len = [preamble[8], preamble[9], preamble[10], preamble[11]];
+            u64::from(u32::from_le_bytes(len))
+        }
+        _ => return Ok(()),
+    };
+    if header_len > MAX_HEADER_BYTES {
+        let message = format!(
+            "the .npy header is {header_len} bytes, more than the {MAX_HEADER_BYTES} bytes that \
+             NumPy's np.load accepts; save the array with np.save"
+        );
+        return Err(format_error(path, message));
+    }
+
+    let start = if preamble[6] == 1 { 10 } else { 12 };
+    let mut text = Vec::new();
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut header = file.take(start + header_len);
+    header
+        .read_to_end(&mut text)
+        .map_err(|e| Error::io(path, e))?;
+    let depth = nesting_depth(text.get(start as usize..).unwrap_or_default());
+    if depth > MAX_HEADER_NESTING {
+        let message = format!(
+            "the .npy header nests brackets {depth} levels deep, more than the \
+             {MAX_HEADER_NESTING} a plain array needs; the header is corrupt, so save the \
+             array again with np.save"
+        );
+        return Err(format_error(path, message));
+    }
+    Ok(())
+}
+
+/// The deepest nesting of `(`, `[` and `{` in `text`.
+fn nesting_depth(text: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for byte in text {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Fills `buf` as far as the reader allows and returns how many bytes were read.
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// Returns `(n_samples, n_features)`, rejecting arrays that are not 2-D or are empty.
@@ -458,6 +540,51 @@ mod tests {
         std::fs::write(&path, b"not a numpy file").unwrap();
         let text = read_error(&path);
         assert!(text.contains("invalid .npy header"), "{text}");
+    }
+
+    #[test]
+    fn deeply_nested_header_rejected_quickly() {
+        // Found by fuzzing: 37 nested brackets kept the header parser busy for minutes.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.npy");
+        for depth in [9, 20, 37] {
+            let header = format!(
+                "{}{{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }}",
+                "[".repeat(depth)
+            );
+            std::fs::write(&path, raw_npy(&header, &[0; 8])).unwrap();
+            let start = std::time::Instant::now();
+            let text = read_error(&path);
+            assert!(
+                start.elapsed().as_secs_f64() < 1.0,
+                "depth {depth} took too long"
+            );
+            // The dictionary and the shape tuple add two levels.
+            let expected = format!("nests brackets {} levels deep", depth + 2);
+            assert!(text.contains(&expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn nesting_within_limit_reaches_parser() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.npy");
+        let header = "[[[[[[{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }";
+        std::fs::write(&path, raw_npy(header, &[0; 8])).unwrap();
+        let text = read_error(&path);
+        assert!(text.contains("invalid .npy header"), "{text}");
+    }
+
+    #[test]
+    fn oversized_header_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.npy");
+        let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+        bytes.extend_from_slice(&(1u32 << 30).to_le_bytes());
+        bytes.extend_from_slice(b"{'descr': '<f4'");
+        std::fs::write(&path, bytes).unwrap();
+        let text = read_error(&path);
+        assert!(text.contains("header is 1073741824 bytes"), "{text}");
     }
 
     #[test]

@@ -15,6 +15,16 @@ pub enum AInit {
     Gaussian,
 }
 
+/// How dense weights and biases are initialized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightInit {
+    /// PyTorch's `nn.Linear` default: weights and biases uniform in `±1/√in`.
+    Torch,
+    /// TensorFlow's default: Glorot-uniform weights in `±√(6/(in + out))`, zero biases.
+    Glorot,
+}
+
 /// The architecture: layer widths, activations and the RSR layer.
 ///
 /// The paper's symbols map to fields as follows: `M` is `input_dim`, `D` is the last
@@ -39,6 +49,41 @@ pub struct ModelConfig {
     pub a_init: AInit,
     /// Whether `Az` is scaled to unit L2 norm before the decoder.
     pub normalize_latent: bool,
+    /// Whether every hidden activation is followed by a frozen batch normalization
+    /// `γ·h/√(1 + 0.001) + β` (TensorFlow's inference-mode layer with mean 0 and
+    /// variance 1, as the official RSRAE code runs it).
+    #[serde(default)]
+    pub batch_norm: bool,
+    /// Initialization of dense weights and biases.
+    #[serde(default = "default_weight_init")]
+    pub weight_init: WeightInit,
+    /// Whether the RSR layer exists; without it the model is a plain autoencoder whose
+    /// decoder reads `z` directly.
+    #[serde(default = "default_true")]
+    pub rsr_layer: bool,
+    /// The image shape for the official convolutional network, whose encoder has
+    /// `encoder_widths` channels; `None` builds dense layers.
+    #[serde(default)]
+    pub conv: Option<ImageShape>,
+}
+
+/// The shape of an image sample, stored height × width × channels (NHWC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageShape {
+    /// Rows of pixels.
+    pub height: usize,
+    /// Columns of pixels.
+    pub width: usize,
+    /// Channels per pixel.
+    pub channels: usize,
+}
+
+fn default_weight_init() -> WeightInit {
+    WeightInit::Torch
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl ModelConfig {
@@ -67,12 +112,67 @@ impl ModelConfig {
             output_activation,
             a_init: AInit::Orthogonal,
             normalize_latent: false,
+            batch_norm: false,
+            weight_init: WeightInit::Torch,
+            rsr_layer: true,
+            conv: None,
         }
     }
 
-    /// The latent width `D`.
+    /// The official RSRAE dense architecture for `input_dim` inputs: encoder
+    /// `input→32→64→128`, `d = 10`, decoder `10→128→64→32→input`, every layer (the output
+    /// too) followed by `activation`, frozen batch normalization after each hidden layer,
+    /// Glorot initialization, Gaussian `A` and a normalized latent.
+    pub fn paper_dense(input_dim: usize, activation: Activation) -> Self {
+        ModelConfig {
+            input_dim,
+            encoder_widths: vec![32, 64, 128],
+            rsr_dim: 10,
+            decoder_widths: vec![128, 64, 32],
+            hidden_activation: activation,
+            latent_activation: activation,
+            output_activation: activation,
+            a_init: AInit::Gaussian,
+            normalize_latent: true,
+            batch_norm: true,
+            weight_init: WeightInit::Glorot,
+            rsr_layer: true,
+            conv: None,
+        }
+    }
+
+    /// The official RSRAE convolutional network for `image`: 5×5/32, 5×5/64 and 3×3/128
+    /// convolutions of stride 2 ("SAME" padding, the last one "VALID" when the height is
+    /// not divisible by 8), each followed by `activation` and frozen batch normalization;
+    /// `d = 10`; a decoder of a dense layer to `128·⌊H/8⌋·⌊W/8⌋` values and three
+    /// transposed convolutions back to the image.
+    pub fn paper_conv(image: ImageShape, activation: Activation) -> Self {
+        let mut config = Self::paper_dense(image.height * image.width * image.channels, activation);
+        config.conv = Some(image);
+        config.decoder_widths = Vec::new();
+        config
+    }
+
+    /// The width of the decoder's input: `d` with the RSR layer, `D` without.
+    pub fn code_dim(&self) -> usize {
+        if self.rsr_layer {
+            self.rsr_dim
+        } else {
+            self.latent_dim()
+        }
+    }
+
+    /// The latent width `D`: the last encoder width, or for the convolutional network the
+    /// values of the last feature map.
     pub fn latent_dim(&self) -> usize {
-        self.encoder_widths.last().copied().unwrap_or(0)
+        let last = self.encoder_widths.last().copied().unwrap_or(0);
+        match self.conv {
+            None => last,
+            Some(image) => {
+                let (h, w) = super::conv_stack::encoder_output_hw(image);
+                h * w * last
+            }
+        }
     }
 
     /// Checks that the widths fit together.
@@ -92,7 +192,13 @@ impl ModelConfig {
         {
             return arch("every layer width must be at least 1".into());
         }
+        if let Some(image) = self.conv {
+            super::conv_stack::check(self, image)?;
+        }
         let latent = self.latent_dim();
+        if !self.rsr_layer {
+            return Ok(());
+        }
         if self.rsr_dim == 0 || self.rsr_dim >= latent {
             return arch(format!(
                 "d = {} must be at least 1 and smaller than the latent width D = {latent}; \

@@ -6,11 +6,15 @@
 
 mod activation;
 mod config;
+pub mod conv;
+mod conv_stack;
+mod layer;
 mod network;
 mod workspace;
 
 pub use activation::Activation;
-pub use config::{AInit, ModelConfig};
+pub use config::{AInit, ImageShape, ModelConfig, WeightInit};
+pub use layer::{Layer, LayerKind};
 pub(crate) use network::TermWeights;
-pub use network::{DenseLayer, Network, ParamGroup};
+pub use network::{Network, ParamGroup};
 pub use workspace::Workspace;

@@ -3,23 +3,12 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::{AInit, Activation, ModelConfig, Workspace};
+use super::conv::glorot_uniform;
+use super::conv_stack::{plan, LayerPlan};
+use super::layer::{Layer, LayerKind};
+use super::{AInit, ModelConfig, WeightInit, Workspace};
+use crate::error::Result;
 use crate::linalg::{matmul_nn, matmul_nt, matmul_tn_acc, MatRef};
-
-/// One dense layer `y = act(x·Wᵀ + b)` as offsets into the flat parameter vector.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DenseLayer {
-    /// Input width.
-    pub in_dim: usize,
-    /// Output width.
-    pub out_dim: usize,
-    /// Offset of `W` (`out_dim × in_dim`, row-major).
-    pub weight_offset: usize,
-    /// Offset of `b` (`out_dim`).
-    pub bias_offset: usize,
-    /// Activation applied to the output.
-    pub activation: Activation,
-}
 
 /// A named range of the flat parameter vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +29,8 @@ pub enum ParamGroup {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     config: ModelConfig,
-    encoder: Vec<DenseLayer>,
-    decoder: Vec<DenseLayer>,
+    encoder: Vec<Layer>,
+    decoder: Vec<Layer>,
     a_offset: usize,
     n_params: usize,
 }
@@ -54,27 +43,37 @@ pub(crate) struct TermWeights {
     pub orthogonality: f32,
 }
 
-fn dense_stack(
-    dims: &[usize],
-    offset: &mut usize,
-    hidden: Activation,
-    last: Activation,
-) -> Vec<DenseLayer> {
-    let n_layers = dims.len() - 1;
-    (0..n_layers)
-        .map(|i| {
-            let (in_dim, out_dim) = (dims[i], dims[i + 1]);
-            let weight_offset = *offset;
-            let bias_offset = weight_offset + in_dim * out_dim;
-            *offset = bias_offset + out_dim;
-            let activation = if i + 1 == n_layers { last } else { hidden };
-            DenseLayer {
-                in_dim,
-                out_dim,
-                weight_offset,
-                bias_offset,
-                activation,
+/// `1/√(1 + ε)` of TensorFlow's batch normalization with variance 1 and `ε = 0.001`.
+pub(crate) fn frozen_norm_factor() -> f32 {
+    (1.0f64 / 1.001f64.sqrt()) as f32
+}
+
+/// Lays out the parameters of planned layers from `offset` on.
+fn lay_out(plans: &[LayerPlan], offset: &mut usize) -> Vec<Layer> {
+    plans
+        .iter()
+        .map(|p| {
+            let weight_len = match p.kind {
+                LayerKind::Dense => p.in_dim * p.out_dim,
+                LayerKind::Conv(spec) => spec.weight_len(),
+                LayerKind::ConvTranspose(spec) => spec.weight_len(),
+            };
+            let mut layer = Layer {
+                kind: p.kind,
+                in_dim: p.in_dim,
+                out_dim: p.out_dim,
+                weight_offset: *offset,
+                bias_offset: *offset + weight_len,
+                activation: p.activation,
+                norm_offset: None,
+                norm_channels: p.norm_channels.unwrap_or(0),
+            };
+            *offset = layer.bias_offset + layer.out_channels();
+            if let Some(channels) = p.norm_channels {
+                layer.norm_offset = Some(*offset);
+                *offset += 2 * channels;
             }
+            layer
         })
         .collect()
 }
@@ -82,26 +81,14 @@ fn dense_stack(
 impl Network {
     /// Lays out the parameters of a checked `config`.
     pub fn new(config: &ModelConfig) -> Self {
+        let (encoder_plan, decoder_plan) = plan(config);
         let mut offset = 0;
-        let mut enc_dims = vec![config.input_dim];
-        enc_dims.extend(&config.encoder_widths);
-        let encoder = dense_stack(
-            &enc_dims,
-            &mut offset,
-            config.hidden_activation,
-            config.latent_activation,
-        );
+        let encoder = lay_out(&encoder_plan, &mut offset);
         let a_offset = offset;
-        offset += config.rsr_dim * config.latent_dim();
-        let mut dec_dims = vec![config.rsr_dim];
-        dec_dims.extend(&config.decoder_widths);
-        dec_dims.push(config.input_dim);
-        let decoder = dense_stack(
-            &dec_dims,
-            &mut offset,
-            config.hidden_activation,
-            config.output_activation,
-        );
+        if config.rsr_layer {
+            offset += config.rsr_dim * config.latent_dim();
+        }
+        let decoder = lay_out(&decoder_plan, &mut offset);
         Network {
             config: config.clone(),
             encoder,
@@ -122,17 +109,20 @@ impl Network {
     }
 
     /// The encoder's layers.
-    pub fn encoder(&self) -> &[DenseLayer] {
+    pub fn encoder(&self) -> &[Layer] {
         &self.encoder
     }
 
     /// The decoder's layers.
-    pub fn decoder(&self) -> &[DenseLayer] {
+    pub fn decoder(&self) -> &[Layer] {
         &self.decoder
     }
 
-    /// The range of `A` in the flat parameter vector.
+    /// The range of `A` in the flat parameter vector (empty without the RSR layer).
     pub fn a_range(&self) -> std::ops::Range<usize> {
+        if !self.config.rsr_layer {
+            return self.a_offset..self.a_offset;
+        }
         self.a_offset..self.a_offset + self.config.rsr_dim * self.config.latent_dim()
     }
 
@@ -148,16 +138,16 @@ impl Network {
         }
     }
 
-    /// Draws initial parameters: PyTorch's `nn.Linear` default (weights and biases
-    /// uniform in `±1/√in`) for dense layers, and `A` by the configured rule.
+    /// Draws initial parameters: weights by the configured [`WeightInit`] (convolutions
+    /// always Glorot-uniform, as TensorFlow), batch normalization as the identity
+    /// (`γ = 1`, `β = 0`), and `A` by the configured rule.
     pub fn init_params(&self, rng: &mut impl Rng) -> Vec<f32> {
         let mut params = vec![0.0f32; self.n_params];
         for layer in self.encoder.iter().chain(&self.decoder) {
-            let bound = 1.0 / (layer.in_dim as f32).sqrt();
-            let end = layer.bias_offset + layer.out_dim;
-            for p in &mut params[layer.weight_offset..end] {
-                *p = rng.gen_range(-bound..bound);
-            }
+            init_layer(layer, self.config.weight_init, &mut params, rng);
+        }
+        if !self.config.rsr_layer {
+            return params;
         }
         let (d, latent) = (self.config.rsr_dim, self.config.latent_dim());
         let a = &mut params[self.a_range()];
@@ -171,32 +161,60 @@ impl Network {
     }
 
     /// Runs the forward pass of the first `n` rows of `x` into the workspace.
-    pub(crate) fn forward(&self, params: &[f32], x: &[f32], n: usize, ws: &mut Workspace) {
+    pub(crate) fn forward(
+        &self,
+        params: &[f32],
+        x: &[f32],
+        n: usize,
+        ws: &mut Workspace,
+    ) -> Result<()> {
         ws.set_rows(n);
-        let input = MatRef::new(x, n, self.config.input_dim);
-        run_stack(&self.encoder, params, input, &mut ws.encoder_out);
+        let input = &x[..n * self.config.input_dim];
+        let stack = &mut ws.encoder;
+        run_stack(&self.encoder, params, input, n, stack, &mut ws.conv_scratch)?;
 
         let latent = self.config.latent_dim();
-        let d = self.config.rsr_dim;
-        let z = MatRef::new(&ws.encoder_out[self.encoder.len() - 1], n, latent);
-        let a = MatRef::new(&params[self.a_range()], d, latent);
-        matmul_nt(z, a, &mut ws.rsr_out[..n * d]);
-        ws.decoder_in[..n * d].copy_from_slice(&ws.rsr_out[..n * d]);
-        if self.config.normalize_latent {
-            normalize_rows(&mut ws.decoder_in[..n * d], d, &mut ws.rsr_norm[..n]);
+        let z = &ws.encoder.outputs[self.encoder.len() - 1][..n * latent];
+        let code = self.config.code_dim();
+        if self.config.rsr_layer {
+            let a = MatRef::new(&params[self.a_range()], code, latent);
+            matmul_nt(MatRef::new(z, n, latent), a, &mut ws.rsr_out[..n * code]);
+            ws.decoder_in[..n * code].copy_from_slice(&ws.rsr_out[..n * code]);
+        } else {
+            ws.decoder_in[..n * code].copy_from_slice(z);
         }
-        let y = MatRef::new(&ws.decoder_in, n, d);
-        run_stack(&self.decoder, params, y, &mut ws.decoder_out);
+        if self.config.normalize_latent {
+            normalize_rows(&mut ws.decoder_in[..n * code], code, &mut ws.rsr_norm[..n]);
+        }
+        let y = &ws.decoder_in[..n * code];
+        run_stack(
+            &self.decoder,
+            params,
+            y,
+            n,
+            &mut ws.decoder,
+            &mut ws.conv_scratch,
+        )
     }
 
     /// The reconstructions `x̂` of the last forward pass.
     pub(crate) fn reconstruction<'w>(&self, ws: &'w Workspace) -> &'w [f32] {
-        &ws.decoder_out[self.decoder.len() - 1][..ws.rows() * self.config.input_dim]
+        &ws.decoder.outputs[self.decoder.len() - 1][..ws.rows() * self.config.input_dim]
     }
 
-    /// The RSR layer outputs `Az` of the last forward pass, before any normalization.
+    /// The latent codes `z` of the last forward pass.
+    pub(crate) fn latent<'w>(&self, ws: &'w Workspace) -> &'w [f32] {
+        &ws.encoder.outputs[self.encoder.len() - 1][..ws.rows() * self.config.latent_dim()]
+    }
+
+    /// The decoder's input code of the last forward pass before any normalization: `Az`
+    /// with the RSR layer, `z` without.
     pub(crate) fn rsr_output<'w>(&self, ws: &'w Workspace) -> &'w [f32] {
-        &ws.rsr_out[..ws.rows() * self.config.rsr_dim]
+        if self.config.rsr_layer {
+            &ws.rsr_out[..ws.rows() * self.config.rsr_dim]
+        } else {
+            self.latent(ws)
+        }
     }
 
     /// Back-propagates the loss gradients stored in the workspace and adds them to `grad`.
@@ -211,144 +229,226 @@ impl Network {
         weights: TermWeights,
         ws: &mut Workspace,
         grad: &mut [f32],
+    ) -> Result<()> {
+        let n = ws.rows();
+        if weights.reconstruction != 0.0 {
+            self.backward_decoder(params, ws, grad)?;
+            self.backward_code(params, weights.projection != 0.0, ws, grad);
+        } else if weights.projection == 0.0 {
+            return Ok(());
+        }
+        let mut delta = std::mem::take(&mut ws.grad_latent);
+        let stack = StackBuffers {
+            input: &x[..n * self.config.input_dim],
+            buffers: &ws.encoder,
+        };
+        let result = back_stack(
+            &self.encoder,
+            params,
+            stack,
+            n,
+            &mut delta,
+            &mut ws.scratch,
+            None,
+            grad,
+            &mut ws.conv_scratch,
+        );
+        ws.grad_latent = delta;
+        result
+    }
+
+    /// Maps ∂L/∂(decoder input) in `ws.grad_rsr` through the normalization and the RSR
+    /// layer into `ws.grad_latent`, adding `∂L/∂A`.
+    fn backward_code(
+        &self,
+        params: &[f32],
+        accumulate: bool,
+        ws: &mut Workspace,
+        grad: &mut [f32],
     ) {
         let n = ws.rows();
-        let (d, latent) = (self.config.rsr_dim, self.config.latent_dim());
-        let a_range = self.a_range();
-        if weights.reconstruction != 0.0 {
-            self.backward_decoder(params, ws, grad);
-            let dy = &mut ws.grad_rsr[..n * d];
-            if self.config.normalize_latent {
-                normalize_rows_backward(&ws.decoder_in[..n * d], &ws.rsr_norm[..n], d, dy);
-            }
-            let z = &ws.encoder_out[self.encoder.len() - 1][..n * latent];
-            let z = MatRef::new(z, n, latent);
-            let dy = MatRef::new(dy, n, d);
-            matmul_tn_acc(dy, z, 1.0, &mut grad[a_range.clone()]);
-            let a = MatRef::new(&params[a_range], d, latent);
-            matmul_nn(
+        let (code, latent) = (self.config.code_dim(), self.config.latent_dim());
+        let dy = &mut ws.grad_rsr[..n * code];
+        if self.config.normalize_latent {
+            normalize_rows_backward(&ws.decoder_in[..n * code], &ws.rsr_norm[..n], code, dy);
+        }
+        let dz = &mut ws.grad_latent[..n * latent];
+        if self.config.rsr_layer {
+            let a_range = self.a_range();
+            let z = &ws.encoder.outputs[self.encoder.len() - 1][..n * latent];
+            let dy = MatRef::new(dy, n, code);
+            matmul_tn_acc(
                 dy,
-                a,
+                MatRef::new(z, n, latent),
                 1.0,
-                weights.projection != 0.0,
-                &mut ws.grad_latent[..n * latent],
+                &mut grad[a_range.clone()],
             );
-        } else if weights.projection == 0.0 {
-            return;
-        }
-        self.backward_encoder(params, x, ws, grad);
-    }
-
-    fn backward_decoder(&self, params: &[f32], ws: &mut Workspace, grad: &mut [f32]) {
-        let n = ws.rows();
-        let mut delta = std::mem::take(&mut ws.grad_output);
-        for (i, layer) in self.decoder.iter().enumerate().rev() {
-            let out = &ws.decoder_out[i][..n * layer.out_dim];
-            layer
-                .activation
-                .backward(out, &mut delta[..n * layer.out_dim]);
-            let input: &[f32] = if i == 0 {
-                &ws.decoder_in
-            } else {
-                &ws.decoder_out[i - 1]
-            };
-            let input = MatRef::new(input, n, layer.in_dim);
-            let target: &mut Vec<f32> = if i == 0 {
-                &mut ws.grad_rsr
-            } else {
-                &mut ws.scratch
-            };
-            dense_backward(layer, params, input, &delta, n, grad, target);
-            if i != 0 {
-                std::mem::swap(&mut delta, &mut ws.scratch);
-            }
-        }
-        ws.grad_output = delta;
-    }
-
-    fn backward_encoder(&self, params: &[f32], x: &[f32], ws: &mut Workspace, grad: &mut [f32]) {
-        let n = ws.rows();
-        let mut delta = std::mem::take(&mut ws.grad_latent);
-        for (i, layer) in self.encoder.iter().enumerate().rev() {
-            let out = &ws.encoder_out[i][..n * layer.out_dim];
-            layer
-                .activation
-                .backward(out, &mut delta[..n * layer.out_dim]);
-            let input: &[f32] = if i == 0 { x } else { &ws.encoder_out[i - 1] };
-            let input = MatRef::new(input, n, layer.in_dim);
-            if i == 0 {
-                dense_param_grad(layer, input, &delta, n, grad);
-            } else {
-                dense_backward(layer, params, input, &delta, n, grad, &mut ws.scratch);
-                std::mem::swap(&mut delta, &mut ws.scratch);
-            }
-        }
-        // The gradient buffers share one size, so which of them comes back does not matter.
-        ws.grad_latent = delta;
-    }
-}
-
-fn run_stack(layers: &[DenseLayer], params: &[f32], input: MatRef, outputs: &mut [Vec<f32>]) {
-    let n = input.rows;
-    for (i, layer) in layers.iter().enumerate() {
-        let (before, rest) = outputs.split_at_mut(i);
-        let x = if i == 0 {
-            input
+            let a = MatRef::new(&params[a_range], code, latent);
+            matmul_nn(dy, a, 1.0, accumulate, dz);
+        } else if accumulate {
+            dz.iter_mut().zip(dy.iter()).for_each(|(g, v)| *g += v);
         } else {
-            MatRef::new(&before[i - 1], n, layer.in_dim)
+            dz.copy_from_slice(dy);
+        }
+    }
+
+    fn backward_decoder(&self, params: &[f32], ws: &mut Workspace, grad: &mut [f32]) -> Result<()> {
+        let n = ws.rows();
+        let code = self.config.code_dim();
+        let mut delta = std::mem::take(&mut ws.grad_output);
+        let stack = StackBuffers {
+            input: &ws.decoder_in[..n * code],
+            buffers: &ws.decoder,
         };
-        let y = &mut rest[0][..n * layer.out_dim];
-        let w = MatRef::new(
-            &params[layer.weight_offset..layer.bias_offset],
-            layer.out_dim,
-            layer.in_dim,
+        let first_grad = Some(&mut ws.grad_rsr[..n * code]);
+        let result = back_stack(
+            &self.decoder,
+            params,
+            stack,
+            n,
+            &mut delta,
+            &mut ws.scratch,
+            first_grad,
+            grad,
+            &mut ws.conv_scratch,
         );
-        matmul_nt(x, w, y);
-        let bias = &params[layer.bias_offset..layer.bias_offset + layer.out_dim];
-        for row in y.chunks_exact_mut(layer.out_dim) {
-            for (v, b) in row.iter_mut().zip(bias) {
-                *v += b;
+        ws.grad_output = delta;
+        result
+    }
+}
+
+fn init_layer(layer: &Layer, init: WeightInit, params: &mut [f32], rng: &mut impl Rng) {
+    let (weights, rest) = params[layer.weight_offset..].split_at_mut(layer.weight_len());
+    let biases = &mut rest[..layer.out_channels()];
+    match (layer.kind, init) {
+        (LayerKind::Dense, WeightInit::Torch) => {
+            let bound = 1.0 / (layer.in_dim as f32).sqrt();
+            for p in weights.iter_mut().chain(biases.iter_mut()) {
+                *p = rng.gen_range(-bound..bound);
             }
         }
-        layer.activation.apply(y);
-    }
-}
-
-/// Adds the weight and bias gradients of `layer` for the output gradient `delta`.
-fn dense_param_grad(layer: &DenseLayer, input: MatRef, delta: &[f32], n: usize, grad: &mut [f32]) {
-    let delta = MatRef::new(delta, n, layer.out_dim);
-    matmul_tn_acc(
-        delta,
-        input,
-        1.0,
-        &mut grad[layer.weight_offset..layer.bias_offset],
-    );
-    let db = &mut grad[layer.bias_offset..layer.bias_offset + layer.out_dim];
-    for row in delta.data[..n * layer.out_dim].chunks_exact(layer.out_dim) {
-        for (g, v) in db.iter_mut().zip(row) {
-            *g += v;
+        (LayerKind::Dense, WeightInit::Glorot) => {
+            glorot_uniform(weights, layer.in_dim, layer.out_dim, rng);
+        }
+        (LayerKind::Conv(spec), _) => {
+            let (fan_in, fan_out) = spec.fans();
+            glorot_uniform(weights, fan_in, fan_out, rng);
+        }
+        (LayerKind::ConvTranspose(spec), _) => {
+            let (fan_in, fan_out) = spec.fans();
+            glorot_uniform(weights, fan_in, fan_out, rng);
         }
     }
+    if let Some(at) = layer.norm_offset {
+        params[at..at + layer.norm_channels].fill(1.0);
+    }
 }
 
-/// Adds the parameter gradients of `layer` and writes the input gradient to `input_grad`.
-fn dense_backward(
-    layer: &DenseLayer,
+/// Per-layer buffers of one stack: each layer's output, and with batch normalization the
+/// activation's output before it.
+#[derive(Debug, Clone)]
+pub(crate) struct StackOutputs {
+    pub outputs: Vec<Vec<f32>>,
+    pub acts: Vec<Vec<f32>>,
+}
+
+/// The input of a stack with the buffers its forward pass filled.
+struct StackBuffers<'a> {
+    input: &'a [f32],
+    buffers: &'a StackOutputs,
+}
+
+/// Runs the layers; with batch normalization, `acts[i]` keeps each activation's output
+/// and `outputs[i]` the normalized values.
+fn run_stack(
+    layers: &[Layer],
     params: &[f32],
-    input: MatRef,
-    delta: &[f32],
+    input: &[f32],
     n: usize,
+    stack: &mut StackOutputs,
+    scratch: &mut [f32],
+) -> Result<()> {
+    for (i, layer) in layers.iter().enumerate() {
+        let (before, rest) = stack.outputs.split_at_mut(i);
+        let x = if i == 0 { input } else { &before[i - 1][..] };
+        let width = layer.out_dim;
+        let y = match layer.norm_offset {
+            Some(_) => &mut stack.acts[i][..n * width],
+            None => &mut rest[0][..n * width],
+        };
+        layer.map_forward(params, x, n, y, scratch)?;
+        layer.activation.apply(y);
+        if let Some(at) = layer.norm_offset {
+            let channels = layer.norm_channels;
+            let (gamma, beta) = params[at..at + 2 * channels].split_at(channels);
+            let c = frozen_norm_factor();
+            let out = rest[0][..n * width].chunks_exact_mut(channels);
+            for (o_row, a_row) in out.zip(stack.acts[i][..n * width].chunks_exact(channels)) {
+                for (((o, &a), g), b) in o_row.iter_mut().zip(a_row).zip(gamma).zip(beta) {
+                    *o = g * a * c + b;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Back-propagates `delta` (∂L/∂output of the last layer) through the layers, adding
+/// parameter gradients to `grad` and writing ∂L/∂input to `input_grad` when given.
+#[allow(clippy::too_many_arguments)]
+fn back_stack(
+    layers: &[Layer],
+    params: &[f32],
+    stack: StackBuffers,
+    n: usize,
+    delta: &mut Vec<f32>,
+    spare: &mut Vec<f32>,
+    input_grad: Option<&mut [f32]>,
     grad: &mut [f32],
-    input_grad: &mut [f32],
-) {
-    dense_param_grad(layer, input, delta, n, grad);
-    let w = MatRef::new(
-        &params[layer.weight_offset..layer.bias_offset],
-        layer.out_dim,
-        layer.in_dim,
-    );
-    let delta = MatRef::new(delta, n, layer.out_dim);
-    matmul_nn(delta, w, 1.0, false, &mut input_grad[..n * layer.in_dim]);
+    scratch: &mut [f32],
+) -> Result<()> {
+    let mut input_grad = input_grad;
+    for (i, layer) in layers.iter().enumerate().rev() {
+        let width = layer.out_dim;
+        let act = match layer.norm_offset {
+            Some(_) => &stack.buffers.acts[i][..n * width],
+            None => &stack.buffers.outputs[i][..n * width],
+        };
+        norm_backward(layer, params, act, &mut delta[..n * width], grad);
+        layer.activation.backward(act, &mut delta[..n * width]);
+        let x = if i == 0 {
+            stack.input
+        } else {
+            &stack.buffers.outputs[i - 1][..]
+        };
+        if i == 0 {
+            layer.map_backward(params, x, n, delta, grad, input_grad.take(), scratch)?;
+        } else {
+            layer.map_backward(params, x, n, delta, grad, Some(&mut spare[..]), scratch)?;
+            std::mem::swap(delta, spare);
+        }
+    }
+    Ok(())
+}
+
+/// Maps ∂L/∂(normalized output) to ∂L/∂(activation output), adding `∂L/∂γ` and `∂L/∂β`.
+fn norm_backward(layer: &Layer, params: &[f32], act: &[f32], delta: &mut [f32], grad: &mut [f32]) {
+    let Some(at) = layer.norm_offset else { return };
+    let channels = layer.norm_channels;
+    let c = frozen_norm_factor();
+    let (dgamma, dbeta) = grad[at..at + 2 * channels].split_at_mut(channels);
+    for (d_row, a_row) in delta.chunks_exact(channels).zip(act.chunks_exact(channels)) {
+        for (j, (&d, &a)) in d_row.iter().zip(a_row).enumerate() {
+            dgamma[j] += d * a * c;
+            dbeta[j] += d;
+        }
+    }
+    let gamma = &params[at..at + channels];
+    for row in delta.chunks_exact_mut(channels) {
+        for (d, g) in row.iter_mut().zip(gamma) {
+            *d *= g * c;
+        }
+    }
 }
 
 /// Squared norms under this value count as zero, as in the official RSRAE code.
