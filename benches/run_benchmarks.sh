@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark behind docs/benchmarks.md and writes the raw outputs to one folder.
+# Runs every benchmark of `rsrae bench`, `cargo bench` and the PyTorch reference and writes the raw outputs to one folder.
 #
 #   benches/run_benchmarks.sh [OUT_DIR]
 #
