@@ -1,6 +1,7 @@
-"""Time the convolution layers of the paper's RSRAE conv model in PyTorch, one by one.
+"""Time the convolution layers of the RSRAE conv model in PyTorch, one by one.
 
-The layers and shapes match `conv2d_forward_backward` and
+The model is the convolutional network of the official RSRAE code (Lai, Zou and Lerman,
+ICLR 2020). The layers and shapes match `conv2d_forward_backward` and
 `conv_transpose2d_forward_backward` in crates/rsrae/benches/kernels.rs: batch 128 of
 28 x 28 x 1 images; encoder convolutions 5x5/32, 5x5/64 and 3x3/128 of stride 2; decoder
 transposed convolutions 3x3/64, 5x5/32 and 5x5/1 of stride 2. TensorFlow's "SAME"

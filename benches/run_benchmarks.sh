@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
-# Runs every benchmark of `rsrae bench`, `cargo bench` and the PyTorch reference and writes the raw outputs to one folder.
+# Runs every benchmark behind docs/benchmarks.md and writes the raw outputs to one folder.
 #
 #   benches/run_benchmarks.sh [OUT_DIR]
 #
-# Needs the MNIST training files in $RSRAE_DATA_DIR/mnist (default /work/shared/data) and,
-# for the PyTorch comparisons, benches/reference/.venv (made by benches/reference/setup.sh).
-# REPEATS (default 5) sets the rounds of `rsrae bench`. The whole run takes about 40
-# minutes on two cores.
+# Needs RSRAE_DATA_DIR set to a folder whose mnist/ holds the MNIST training files and, for
+# the PyTorch comparisons, benches/reference/.venv (made by benches/reference/setup.sh).
+# REPEATS (default 5) sets the rounds of `rsrae bench`. On the two-core machine of
+# docs/benchmarks.md its parts took about half an hour in all.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="${1:-$root/target/benchmarks}"
-data_dir="${RSRAE_DATA_DIR:-/work/shared/data}"
+out="${1:-${CARGO_TARGET_DIR:-$root/target}/benchmarks}"
+data_dir="${RSRAE_DATA_DIR:?set RSRAE_DATA_DIR to the folder that holds mnist/}"
 repeats="${REPEATS:-5}"
 python="$root/benches/reference/.venv/bin/python"
 mkdir -p "$out"
 cd "$root"
 
 cargo build --release -p rsrae-cli
-rsrae="$root/target/release/rsrae"
+rsrae="${CARGO_TARGET_DIR:-$root/target}/release/rsrae"
 
 {
     lscpu

@@ -375,7 +375,7 @@ fn very_wide_input_rejected_with_memory_estimate() {
     assert_fails_with(
         &output,
         "fitting needs about 6.7 GiB (6.7 GiB for 451967816 parameters with their gradients \
-         and AdamW moments, 1.4 MiB for activations of batches of 3 rows, 468.8 KiB for the \
+         and AdamW moments, 1.4 MiB for activations of batches of 3 rows, 234.4 KiB for the \
          data), more than the 1.0 GiB limit set with --max-memory; use fewer columns, narrower \
          --encoder-widths or a smaller --batch-size, or set the limit with --max-memory",
     );

@@ -1,6 +1,6 @@
 //! Kernel benchmarks: the matrix products of the dense layers at the MNIST model's shapes,
 //! a large `sgemm` for the machine's attainable peak, AdamW, one training step and the
-//! convolution layers of the paper's model.
+//! convolution layers of the official RSRAE code's model (Lai, Zou and Lerman, ICLR 2020).
 //!
 //! Run with `MATMUL_NUM_THREADS=1 cargo bench -p rsrae --bench kernels`. The products
 //! count floating-point operations (2 per multiply-add) as divan's items, so the
@@ -88,7 +88,8 @@ fn dense_backward(bencher: Bencher, (input, output): (usize, usize)) {
         });
 }
 
-/// The same forward product through `matrixmultiply::sgemm`, which packs both operands.
+/// Times the same forward product through `matrixmultiply::sgemm`, which packs both
+/// operands.
 #[divan::bench(args = LAYERS)]
 fn dense_forward_matrixmultiply(bencher: Bencher, (input, output): (usize, usize)) {
     let x = values(BATCH * input, 1);
@@ -119,7 +120,7 @@ fn dense_forward_matrixmultiply(bencher: Bencher, (input, output): (usize, usize
         });
 }
 
-/// A square `matrixmultiply::sgemm`, large enough that packing costs little: the
+/// Times a square `matrixmultiply::sgemm`, large enough that packing costs little: the
 /// attainable peak of one core, to check the estimate from the clock against.
 #[divan::bench(args = [512, 1024, 2048])]
 fn sgemm_square(bencher: Bencher, size: usize) {
@@ -150,7 +151,7 @@ fn sgemm_square(bencher: Bencher, size: usize) {
     });
 }
 
-/// One AdamW update of every parameter of the blog model.
+/// Times one AdamW update of every parameter of the blog model.
 #[divan::bench]
 fn adamw_step(bencher: Bencher) {
     let network = blog_network();
@@ -205,10 +206,11 @@ fn tiny_mnist_like(rows: usize) -> Dataset {
     }
 }
 
-/// Rows per mini-batch of the paper's recipes.
+/// Rows per mini-batch of the recipes that follow the official RSRAE code.
 const CONV_BATCH: usize = 128;
 
-/// The encoder convolutions of the paper's model on 28 × 28 × 1 images.
+/// Returns the encoder convolutions of the official RSRAE code's model on 28 × 28 × 1
+/// images.
 fn encoder_convs() -> [Conv2dSpec; 3] {
     let spec = |in_h, in_c, out_c, kernel, padding| Conv2dSpec {
         in_h,
@@ -226,7 +228,7 @@ fn encoder_convs() -> [Conv2dSpec; 3] {
     ]
 }
 
-/// The decoder's transposed convolutions, from 3 × 3 × 128 back to 28 × 28 × 1.
+/// Returns the decoder's transposed convolutions, from 3 × 3 × 128 back to 28 × 28 × 1.
 fn decoder_convs() -> [ConvTranspose2dSpec; 3] {
     let spec = |in_h, in_c, out_c, kernel, padding| ConvTranspose2dSpec {
         in_h,
@@ -253,11 +255,13 @@ fn conv2d_forward_backward(bencher: Bencher, layer: usize) {
     let w = values(spec.weight_len(), 2);
     let bias = vec![0.0; spec.out_c];
     let dy = values(n * spec.out_len(), 3);
+
     let mut y = vec![0.0; n * spec.out_len()];
     let mut dw = vec![0.0; spec.weight_len()];
     let mut db = vec![0.0; spec.out_c];
     let mut dx = vec![0.0; n * spec.in_len()];
     let mut scratch = vec![0.0; spec.scratch_len(n)];
+
     let macs = spec.out_len() * spec.kernel * spec.kernel * spec.in_c;
     bencher
         .counter(ItemsCount::new(6 * n * macs))
@@ -278,11 +282,13 @@ fn conv_transpose2d_forward_backward(bencher: Bencher, layer: usize) {
     let w = values(spec.weight_len(), 2);
     let bias = vec![0.0; spec.out_c];
     let dy = values(n * spec.out_len(), 3);
+
     let mut y = vec![0.0; n * spec.out_len()];
     let mut dw = vec![0.0; spec.weight_len()];
     let mut db = vec![0.0; spec.out_c];
     let mut dx = vec![0.0; n * spec.in_len()];
     let mut scratch = vec![0.0; spec.scratch_len(n)];
+
     let macs = spec.in_len() * spec.kernel * spec.kernel * spec.out_c;
     bencher
         .counter(ItemsCount::new(6 * n * macs))

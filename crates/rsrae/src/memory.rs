@@ -1,8 +1,9 @@
 //! Memory that fitting needs, estimated before the network's buffers are allocated.
 //!
 //! Fitting keeps the `P` parameters and three more vectors of `P` values (the gradient
-//! and AdamW's two moments), the activations and gradients of one mini-batch, the data
-//! and its preprocessed copy, and at the end the reconstructions of every training row.
+//! and AdamW's two moments), the data, and the activations and gradients of one
+//! mini-batch; at the end it scores the training rows a chunk at a time. Mini-batches and
+//! chunks are preprocessed as they are read, so no preprocessed copy of the data exists.
 //! The estimate adds these up as `f32` values (4 bytes each). It leaves out allocator
 //! overhead and small bookkeeping, so the real peak is somewhat higher.
 
@@ -30,9 +31,9 @@ pub struct MemoryEstimate {
     /// The parameters, their gradient and AdamW's two moments: `4 · P` values.
     pub parameter_bytes: u64,
     /// The larger of the training buffers for one mini-batch and the scoring buffers
-    /// (a chunk of rows plus the reconstructions of every row).
+    /// for one chunk of rows.
     pub activation_bytes: u64,
-    /// The data as read and its preprocessed copy.
+    /// The data as read.
     pub data_bytes: u64,
     /// Rows in a training mini-batch.
     pub batch_rows: usize,
@@ -49,12 +50,13 @@ impl MemoryEstimate {
         let batch = batch_rows.min(n_samples).max(1);
         let training = workspace_values(network, batch).saturating_add(batch as u64 * input_dim);
         let score_rows = SCORE_ROWS.min(n_samples).max(1);
-        let scoring = workspace_values(network, score_rows).saturating_add(data_values);
+        let scoring =
+            workspace_values(network, score_rows).saturating_add(score_rows as u64 * input_dim);
         MemoryEstimate {
             n_params,
             parameter_bytes: n_params.saturating_mul(4 * VALUE_BYTES),
             activation_bytes: training.max(scoring).saturating_mul(VALUE_BYTES),
-            data_bytes: data_values.saturating_mul(2 * VALUE_BYTES),
+            data_bytes: data_values.saturating_mul(VALUE_BYTES),
             batch_rows: batch,
         }
     }
@@ -239,9 +241,9 @@ mod tests {
         assert_eq!(estimate.n_params, n_params);
         assert_eq!(estimate.parameter_bytes, 16 * n_params);
         assert_eq!(estimate.batch_rows, 3);
-        assert_eq!(estimate.data_bytes, 2 * 4 * 3 * 20_000);
+        assert_eq!(estimate.data_bytes, 4 * 3 * 20_000);
 
-        // 3 rows: both workspaces have 3 rows, and scoring adds the 3 reconstructions.
+        // 3 rows: both workspaces have 3 rows, and each adds a buffer of the 3 input rows.
         let outputs = 10_000 + 5_000 + 128 + 128 + 10_000 + 20_000;
         let per_row = outputs + 3 * 10 + 1 + 3 * 20_000;
         assert_eq!(estimate.activation_bytes, 4 * (3 * per_row + 3 * 20_000));

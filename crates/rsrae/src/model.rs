@@ -90,13 +90,24 @@ impl RsraeParams {
         self.check()?;
         check_dataset(data)?;
         let preprocessing = Preprocessor::fit(data, self.preprocessing);
-        let x = preprocessing.apply(&data.features, data.n_features);
-        let model = self.model_config(data, &x)?;
+        let extremes = preprocessed_extremes(&preprocessing, data);
+        let model = self.model_config(data, &extremes)?;
         let network = Network::new(&model);
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let mut params = network.init_params(&mut rng);
         let train_config = self.train_config(data.n_samples);
-        let history = train::train(&network, &mut params, &x, &train_config, self.seed, on_step)?;
+        // Each mini-batch is preprocessed as it is gathered, so no preprocessed copy of
+        // the whole data set is ever held.
+        let prepare = |rows: &mut [f32]| preprocessing.apply_in_place(rows, data.n_features);
+        let history = train::train_prepared(
+            &network,
+            &mut params,
+            &data.features,
+            &prepare,
+            &train_config,
+            self.seed,
+            on_step,
+        )?;
 
         let config = FittedConfig {
             format_version: FORMAT_VERSION,
@@ -118,7 +129,7 @@ impl RsraeParams {
             network,
             params,
         };
-        let training_scores = model.score_preprocessed(&x)?;
+        let training_scores = model.score_rows(&data.features)?;
         model.config.threshold = threshold(&training_scores, self.contamination);
         Ok(FitOutcome {
             model,
@@ -140,19 +151,21 @@ impl RsraeParams {
         ))
     }
 
-    fn model_config(&self, data: &Dataset, x: &[f32]) -> Result<ModelConfig> {
+    /// Builds the architecture, choosing the activations that depend on the data from
+    /// `extremes`, the smallest and largest preprocessed values (the rules read only those).
+    fn model_config(&self, data: &Dataset, extremes: &[f32; 2]) -> Result<ModelConfig> {
         let output = match self.architecture {
             Architecture::Blog => self
                 .output_activation
-                .unwrap_or_else(|| auto_output_activation(x)),
+                .unwrap_or_else(|| auto_output_activation(extremes)),
             Architecture::Paper => {
                 let rule = self
                     .hidden_activation
-                    .unwrap_or_else(|| Activation::official_rule(x));
+                    .unwrap_or_else(|| Activation::official_rule(extremes));
                 self.output_activation.unwrap_or(rule)
             }
         };
-        self.architecture(data, output, x)
+        self.architecture(data, output, extremes)
     }
 
     /// Builds the architecture for `input_dim` columns and checks it, including that laying
@@ -330,11 +343,7 @@ impl Rsrae {
     pub fn score(&self, data: &Dataset) -> Result<Vec<f32>> {
         self.check_columns(data)?;
         check_dataset(data)?;
-        let x = self
-            .config
-            .preprocessing
-            .apply(&data.features, data.n_features);
-        let scores = self.score_preprocessed(&x)?;
+        let scores = self.score_rows(&data.features)?;
         check_scores(data, &scores)?;
         Ok(scores)
     }
@@ -405,15 +414,49 @@ impl Rsrae {
         Ok(out)
     }
 
-    fn score_preprocessed(&self, x: &[f32]) -> Result<Vec<f32>> {
+    /// Scores raw rows in chunks of [`SCORE_CHUNK`]: each chunk is preprocessed into one
+    /// reused buffer and scored from the workspace's reconstruction, so scoring holds
+    /// neither a preprocessed copy nor the reconstructions of all rows.
+    fn score_rows(&self, features: &[f32]) -> Result<Vec<f32>> {
         let width = self.config.model.input_dim;
-        let x_hat = self.reconstruct_preprocessed(x)?;
-        let rows = x.chunks_exact(width).zip(x_hat.chunks_exact(width));
-        Ok(match self.config.score {
-            ScoreKind::Reconstruction => rows.map(|(a, b)| l2_distance(a, b)).collect(),
-            ScoreKind::Cosine => rows.map(|(a, b)| -cosine(a, b)).collect(),
-        })
+        let n = features.len() / width;
+        let chunk_rows = SCORE_CHUNK.min(n).max(1);
+        let mut ws = Workspace::new(&self.network, chunk_rows);
+        let mut buffer = vec![0.0f32; chunk_rows * width];
+        let mut scores = Vec::with_capacity(n);
+        for raw in features.chunks(chunk_rows * width) {
+            let x = &mut buffer[..raw.len()];
+            x.copy_from_slice(raw);
+            self.config.preprocessing.apply_in_place(x, width);
+            self.network
+                .forward(&self.params, x, raw.len() / width, &mut ws)?;
+            let rows = x
+                .chunks_exact(width)
+                .zip(self.network.reconstruction(&ws).chunks_exact(width));
+            match self.config.score {
+                ScoreKind::Reconstruction => scores.extend(rows.map(|(a, b)| l2_distance(a, b))),
+                ScoreKind::Cosine => scores.extend(rows.map(|(a, b)| -cosine(a, b))),
+            }
+        }
+        Ok(scores)
     }
+}
+
+/// The smallest and largest values of `data` after `preprocessing`, computed a chunk of
+/// rows at a time.
+fn preprocessed_extremes(preprocessing: &Preprocessor, data: &Dataset) -> [f32; 2] {
+    let width = data.n_features.max(1);
+    let mut buffer = Vec::with_capacity(SCORE_CHUNK * width);
+    let mut extremes = [f32::INFINITY, f32::NEG_INFINITY];
+    for raw in data.features.chunks(SCORE_CHUNK * width) {
+        buffer.clear();
+        buffer.extend_from_slice(raw);
+        preprocessing.apply_in_place(&mut buffer, width);
+        for &v in &buffer {
+            extremes = [extremes[0].min(v), extremes[1].max(v)];
+        }
+    }
+    extremes
 }
 
 fn l2_distance(a: &[f32], b: &[f32]) -> f32 {
@@ -444,7 +487,62 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{cosine, l2_distance};
+    use super::*;
+
+    /// 300 rows of 8 × 8 images with pixels in 0..=255.
+    fn images() -> Dataset {
+        let features = (0..300 * 64)
+            .map(|i| ((i as f32 * 0.731).sin().abs() * 255.0).round())
+            .collect();
+        Dataset {
+            features,
+            n_samples: 300,
+            n_features: 64,
+            feature_names: (0..64).map(|j| format!("pixel{j}")).collect(),
+            labels: None,
+            kind: DataKind::Image {
+                height: 8,
+                width: 8,
+                max_value: 255.0,
+            },
+        }
+    }
+
+    /// `fit` preprocesses each mini-batch and each scoring chunk as it reads them; this
+    /// pins that it trains and scores exactly as on a preprocessed copy of all rows.
+    #[test]
+    fn fit_matches_training_on_a_preprocessed_copy() {
+        let mut data = images();
+        for recipe in [Recipe::Default, Recipe::Paper] {
+            for kind in [data.kind.clone(), DataKind::Tabular] {
+                data.kind = kind;
+                let params = RsraeParams::new(recipe).with_epochs(2).with_seed(3);
+                let outcome = params
+                    .fit(&data, &mut |_| ControlFlow::Continue(()))
+                    .unwrap();
+
+                let pre = Preprocessor::fit(&data, params.preprocessing);
+                let x = pre.apply(&data.features, data.n_features);
+                let network = Network::new(&outcome.model.config.model);
+                let mut rng = ChaCha8Rng::seed_from_u64(3);
+                let mut weights = network.init_params(&mut rng);
+                let config = params.train_config(data.n_samples);
+                train::train(&network, &mut weights, &x, &config, 3, &mut |_| {
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+                assert_eq!(outcome.model.params(), &weights[..], "{recipe:?}");
+
+                let x_hat = outcome.model.reconstruct_preprocessed(&x).unwrap();
+                let rows = x.chunks_exact(64).zip(x_hat.chunks_exact(64));
+                let expected: Vec<f32> = match params.score {
+                    ScoreKind::Reconstruction => rows.map(|(a, b)| l2_distance(a, b)).collect(),
+                    ScoreKind::Cosine => rows.map(|(a, b)| -cosine(a, b)).collect(),
+                };
+                assert_eq!(outcome.training_scores, expected, "{recipe:?}");
+            }
+        }
+    }
 
     #[test]
     fn cosine_of_parallel_and_opposite_rows() {

@@ -80,14 +80,23 @@ impl Preprocessor {
     /// Returns the preprocessed copy of row-major `values` with `width` columns.
     pub fn apply(&self, values: &[f32], width: usize) -> Vec<f32> {
         let mut out = values.to_vec();
+        self.apply_in_place(&mut out, width);
+        out
+    }
+
+    /// Preprocesses row-major `values` with `width` columns in place.
+    ///
+    /// Every step works on one row at a time, so preprocessing a block of rows gives the
+    /// same values as preprocessing the whole data set and taking that block.
+    pub fn apply_in_place(&self, values: &mut [f32], width: usize) {
         match self {
             Preprocessor::Scale { max_value } => {
-                for v in &mut out {
+                for v in values {
                     *v /= max_value;
                 }
             }
             Preprocessor::Standardize { mean, scale, .. } => {
-                for row in out.chunks_exact_mut(width.max(1)) {
+                for row in values.chunks_exact_mut(width.max(1)) {
                     for ((v, m), s) in row.iter_mut().zip(mean).zip(scale) {
                         *v = ((f64::from(*v) - m) / s) as f32;
                     }
@@ -95,20 +104,20 @@ impl Preprocessor {
             }
             Preprocessor::Identity => {}
             Preprocessor::SignedUnitRows { max_value } => {
-                for row in out.chunks_exact_mut(width.max(1)) {
-                    let signed: Vec<f64> = row
+                let to_signed = |v: f32| f64::from(v) / f64::from(*max_value) * 2.0 - 1.0;
+                for row in values.chunks_exact_mut(width.max(1)) {
+                    let norm = row
                         .iter()
-                        .map(|&v| f64::from(v) / f64::from(*max_value) * 2.0 - 1.0)
-                        .collect();
-                    let norm = signed.iter().map(|v| v * v).sum::<f64>().sqrt();
+                        .map(|&v| to_signed(v) * to_signed(v))
+                        .sum::<f64>()
+                        .sqrt();
                     let norm = if norm > 0.0 { norm } else { 1.0 };
-                    for (dst, v) in row.iter_mut().zip(signed) {
-                        *dst = (v / norm) as f32;
+                    for v in row.iter_mut() {
+                        *v = (to_signed(*v) / norm) as f32;
                     }
                 }
             }
         }
-        out
     }
 }
 
@@ -155,6 +164,29 @@ mod tests {
             feature_names: (0..n_features).map(|j| format!("f{j}")).collect(),
             labels: None,
             kind: DataKind::Tabular,
+        }
+    }
+
+    #[test]
+    fn blocks_of_rows_preprocess_as_the_whole() {
+        let values: Vec<f32> = (0..7 * 5)
+            .map(|i| (i as f32 * 1.37).sin() * 200.0)
+            .collect();
+        let data = tabular(values.clone(), 5);
+        let preprocessors = [
+            Preprocessor::Scale { max_value: 255.0 },
+            Preprocessor::fit(&data, PreprocessKind::Standard),
+            Preprocessor::SignedUnitRows { max_value: 255.0 },
+            Preprocessor::Identity,
+        ];
+        for pre in preprocessors {
+            let whole = pre.apply(&values, 5);
+            let mut blocks = values.clone();
+            for block in blocks.chunks_mut(3 * 5) {
+                pre.apply_in_place(block, 5);
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&blocks), bits(&whole), "{pre:?}");
         }
     }
 

@@ -196,11 +196,25 @@ impl Optimizers {
 
 /// Trains `params` in place on the `n × input_dim` rows of `x`.
 ///
-/// `on_step` receives every batch's losses and may stop training by returning `Break`.
+/// `on_step` sees every batch's losses and may stop training by returning `Break`.
 pub fn train(
     network: &Network,
     params: &mut [f32],
     x: &[f32],
+    config: &TrainConfig,
+    seed: u64,
+    on_step: &mut dyn FnMut(&StepReport) -> ControlFlow<()>,
+) -> crate::Result<TrainHistory> {
+    train_prepared(network, params, x, &|_| {}, config, seed, on_step)
+}
+
+/// Trains like [`train`] on raw rows, calling `prepare` on each mini-batch after it is
+/// gathered, so that a per-row preprocessing never needs a copy of the whole data set.
+pub(crate) fn train_prepared(
+    network: &Network,
+    params: &mut [f32],
+    x: &[f32],
+    prepare: &dyn Fn(&mut [f32]),
     config: &TrainConfig,
     seed: u64,
     on_step: &mut dyn FnMut(&StepReport) -> ControlFlow<()>,
@@ -224,8 +238,10 @@ pub fn train(
         }
         for step in 1..=steps_per_epoch {
             let rows = &order[(step - 1) * batch_size..n.min(step * batch_size)];
-            gather_rows(x, width, rows, &mut batch);
-            let batch = &batch[..rows.len() * width];
+            let batch = &mut batch[..rows.len() * width];
+            gather_rows(x, width, rows, batch);
+            prepare(batch);
+            let batch = &*batch;
             let (lr, beta1) = config.schedule.at(steps.len(), total_steps, config.lr);
             let mut ctx = StepContext {
                 network,

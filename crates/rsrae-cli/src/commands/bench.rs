@@ -1,8 +1,8 @@
 //! `rsrae bench`: training, scoring and memory of rsrae against the PyTorch reference.
 //!
-//! Every measured run is a fresh child process, rsrae's a copy of this binary started
-//! with the hidden `--child` flag, so both sides start cold and get their thread count
-//! from the environment: `MATMUL_NUM_THREADS` for rsrae, `OMP_NUM_THREADS`,
+//! Every measured run is a fresh child process; rsrae's is a copy of this binary started
+//! with the hidden `--child` flag. Both sides thus start cold and get their thread count
+//! from the environment: `MATMUL_NUM_THREADS` for rsrae, and `OMP_NUM_THREADS`,
 //! `MKL_NUM_THREADS` and `--threads` for torch. Rounds interleave the sides, so each ratio
 //! compares runs made seconds apart on a machine whose load may drift.
 

@@ -27,7 +27,7 @@ const SCORE_MODEL_ROWS: usize = 640;
 /// Rows scored once before the timed passes, as the reference's warm-up does.
 const SCORE_WARMUP_ROWS: usize = 1024;
 
-/// What one child measured. `value` is the workload's headline figure in `unit`.
+/// The result of one child: `value` is the workload's headline figure in `unit`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChildResult {
     /// The headline figure.
@@ -101,7 +101,7 @@ impl Stamp {
         }
     }
 
-    /// The time from `self` to now, and the new stamp.
+    /// Returns the clocks from `self` to now, and a stamp of now.
     fn lap(&self) -> (Clocks, Stamp) {
         let now = Stamp::now();
         let clocks = Clocks {
@@ -264,7 +264,7 @@ fn rand_chacha_rng(seed: u64) -> rand_chacha::ChaCha8Rng {
     rand_chacha::ChaCha8Rng::seed_from_u64(seed)
 }
 
-/// A copy of the first `rows` rows of `data`, without labels.
+/// Copies the first `rows` rows of `data`, without labels.
 fn first_rows(data: &Dataset, rows: usize) -> Dataset {
     Dataset {
         features: data.features[..rows * data.n_features].to_vec(),
@@ -276,7 +276,8 @@ fn first_rows(data: &Dataset, rows: usize) -> Dataset {
     }
 }
 
-/// The median of a non-empty list (the mean of the middle two for an even length).
+/// Returns the median of `values`: the mean of the middle two for an even length, NaN
+/// for an empty list.
 pub fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);

@@ -1,5 +1,5 @@
-//! What a benchmark record says about the machine: CPU, load and memory, read from
-//! `/proc` (Linux only; elsewhere the fields are empty).
+//! Machine facts for a benchmark record: CPU, load and memory, read from `/proc` (Linux
+//! only; elsewhere the fields are empty).
 
 use serde::{Deserialize, Serialize};
 

@@ -30,7 +30,7 @@ pub enum WaitPolicy {
 }
 
 impl WaitPolicy {
-    /// The label used in tables.
+    /// Returns the label used in tables.
     pub fn label(self) -> &'static str {
         match self {
             WaitPolicy::Default => "torch, OMP default",

@@ -25,7 +25,7 @@ pub struct Run {
     pub side: String,
     /// The round, from 1; runs of one round ran back to back.
     pub repeat: usize,
-    /// What the run measured.
+    /// The run's result.
     pub result: ChildResult,
 }
 
@@ -185,7 +185,7 @@ fn paired_ratio(side: &str, group: &[&Run]) -> Option<f64> {
     (!ratios.is_empty()).then(|| median(&ratios))
 }
 
-/// The text table: one line per workload, thread count and side.
+/// Renders the text table: one line per workload, thread count and side.
 pub fn render(report: &BenchReport) -> String {
     let mut out = String::new();
     let machine = &report.machine;
@@ -291,7 +291,7 @@ fn format_value(value: f64) -> String {
     }
 }
 
-/// The label of `workload` in records.
+/// Returns the label of `workload` in records.
 pub fn workload_name(workload: Workload) -> &'static str {
     match workload {
         Workload::Train => "train",
@@ -299,5 +299,62 @@ pub fn workload_name(workload: Workload) -> &'static str {
         Workload::MemoryTrain => "memory-train",
         Workload::MemoryFit => "memory-fit",
         Workload::Scaling(_) => "scaling",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(side: &str, repeat: usize, value: f64) -> Run {
+        Run {
+            workload: "train".to_string(),
+            samples: None,
+            threads: 1,
+            side: side.to_string(),
+            repeat,
+            result: ChildResult {
+                value,
+                unit: "s/epoch".to_string(),
+                samples: vec![value],
+                rows: 10,
+                matmul_threads: None,
+                load_average_1min: Some(1.0),
+                peak_rss_mib: None,
+                peak_rss_mib_after_data_load: None,
+                cpu_seconds: vec![value, 3.0 * value],
+                wait_seconds: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn summary_pairs_rounds_for_ratios() {
+        let runs = vec![
+            run(RSRAE, 1, 1.0),
+            run("torch", 1, 4.0),
+            run(RSRAE, 2, 3.0),
+            run("torch", 2, 3.0),
+            run(RSRAE, 3, 2.0),
+        ];
+        let summary = summarize(&runs);
+        assert_eq!(summary.len(), 1);
+        let sides = &summary[0].sides;
+        assert_eq!(sides[0].side, RSRAE);
+        assert_eq!(sides[0].median, 2.0);
+        assert_eq!(sides[0].runs, 3);
+        assert_eq!(sides[0].ratio_to_rsrae, None);
+        assert_eq!(sides[0].cpu_seconds_median, Some(4.0));
+        assert_eq!(sides[0].wait_seconds_median, None);
+        // Rounds 1 and 2 have both sides: ratios 0.25 and 1.0, median 0.625.
+        assert_eq!(sides[1].ratio_to_rsrae, Some(0.625));
+        assert_eq!(sides[1].median, 3.5);
+    }
+
+    #[test]
+    fn median_of_even_odd_and_empty() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
     }
 }
