@@ -33,7 +33,7 @@ pub enum Command {
 /// A named set of defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RecipeArg {
-    /// The blog model and loss, trained for about 100 steps (no labels needed).
+    /// The blog model and loss for about 25 steps, combined score for images (no labels needed).
     Default,
     /// The widely read PyTorch version: 150 epochs, lr 0.01, λ₁ = λ₂ = 1, batch 64.
     Blog,
@@ -68,10 +68,15 @@ pub enum NormArg {
 /// The anomaly score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScoreArg {
+    /// Combined for images, reconstruction for other data (the default recipe's)
+    Auto,
     /// L2 reconstruction error.
     Reconstruction,
     /// Negative cosine similarity between the input and its reconstruction.
     Cosine,
+    /// Both, each standardized by its median and median absolute deviation on the
+    /// training rows, summed
+    Combined,
 }
 
 /// The output activation.
@@ -100,7 +105,7 @@ pub struct TrainArgs {
     /// Recipe whose defaults the other flags override.
     #[arg(long, value_enum, default_value = "default")]
     pub recipe: RecipeArg,
-    /// Passes over the data [default recipe: about 100 optimizer steps; blog: 150].
+    /// Passes over the data [default recipe: about 25 optimizer steps, at least one pass; blog: 150].
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Rows per mini-batch.

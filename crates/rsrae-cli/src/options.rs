@@ -61,8 +61,10 @@ pub fn train_params(args: &TrainArgs) -> Result<RsraeParams> {
     };
     if let Some(score) = args.score {
         params.score = match score {
+            ScoreArg::Auto => ScoreKind::Auto,
             ScoreArg::Reconstruction => ScoreKind::Reconstruction,
             ScoreArg::Cosine => ScoreKind::Cosine,
+            ScoreArg::Combined => ScoreKind::Combined,
         };
     }
     if let Some(activation) = args.activation {

@@ -53,8 +53,9 @@ fn demo_with_default_recipe_finds_outliers() {
     assert_eq!(report["seed"], 0);
     assert!(report["seconds_per_epoch"].as_f64().unwrap() > 0.0);
     assert_eq!(report["score_summary"]["count"], 6242);
+    // The combined score reaches 0.97 with this seed; the L2 score alone reached 0.93.
     let auc = report["roc_auc"].as_f64().unwrap();
-    assert!(auc >= 0.90, "ROC AUC {auc} is below 0.90");
+    assert!(auc >= 0.95, "ROC AUC {auc} is below 0.95");
     let ap = report["average_precision"].as_f64().unwrap();
     assert!(
         ap > 400.0 / 6242.0,

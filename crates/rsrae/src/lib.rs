@@ -62,6 +62,8 @@ mod paper_tests;
 
 pub use error::{Error, Result};
 pub use history::HISTORY_FILE;
-pub use model::{threshold, FitOutcome, FittedConfig, Rsrae, FORMAT_VERSION};
+pub use model::{
+    threshold, FitOutcome, FittedConfig, RobustScale, Rsrae, ScoreScale, FORMAT_VERSION,
+};
 pub use params::{Architecture, Recipe, RsraeParams, ScoreKind, DEFAULT_STEP_BUDGET};
 pub use persist::StagedModel;

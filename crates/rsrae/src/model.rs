@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{DataKind, Dataset};
-use crate::error::{DataError, Error, ParamsError, Result};
+use crate::error::{DataError, Error, ModelError, ParamsError, Result};
 use crate::memory::{check_model_size, MemoryEstimate};
 use crate::metrics::quantile;
 use crate::nn::{Activation, ImageShape, ModelConfig, Network, Workspace};
@@ -42,14 +42,75 @@ pub struct FittedConfig {
     pub feature_names: Vec<String>,
     /// Number of training rows.
     pub n_train_samples: usize,
-    /// The score.
+    /// The score; never [`ScoreKind::Auto`].
     pub score: ScoreKind,
+    /// The medians and spreads that [`ScoreKind::Combined`] standardizes by, measured on
+    /// the training rows; `None` for the other scores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_scale: Option<ScoreScale>,
     /// Expected fraction of outliers.
     pub contamination: f64,
     /// Scores above this are outliers; `None` when every training score was equal.
     pub threshold: Option<f64>,
     /// The seed of every random source.
     pub seed: u64,
+}
+
+/// The centre and spread of one score over the training rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RobustScale {
+    /// The median.
+    pub median: f64,
+    /// The median absolute deviation from the median; 1 where that is 0, as when more
+    /// than half of the rows score the same.
+    pub mad: f64,
+}
+
+impl RobustScale {
+    /// Measures the median and the median absolute deviation of `values`.
+    pub fn of(values: &[f32]) -> Self {
+        let median = median_of(values.iter().map(|&v| f64::from(v)).collect());
+        let mad = median_of(
+            values
+                .iter()
+                .map(|&v| (f64::from(v) - median).abs())
+                .collect(),
+        );
+        RobustScale {
+            median,
+            mad: if mad > 0.0 && mad.is_finite() {
+                mad
+            } else {
+                1.0
+            },
+        }
+    }
+
+    /// Returns `(value − median) / mad`.
+    pub fn standardize(&self, value: f32) -> f64 {
+        (f64::from(value) - self.median) / self.mad
+    }
+}
+
+/// Returns the median of `values` (the mean of the two middle ones for an even count), or
+/// 0 for no values.
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// The medians and spreads that [`ScoreKind::Combined`] standardizes its two parts by.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScoreScale {
+    /// The L2 reconstruction error's.
+    pub reconstruction: RobustScale,
+    /// The cosine score's.
+    pub cosine: RobustScale,
 }
 
 /// A fitted RSR autoencoder.
@@ -119,7 +180,8 @@ impl RsraeParams {
             data_kind: data.kind.clone(),
             feature_names: data.feature_names.clone(),
             n_train_samples: data.n_samples,
-            score: self.score,
+            score: self.score.resolve(&data.kind),
+            score_scale: None,
             contamination: self.contamination,
             threshold: None,
             seed: self.seed,
@@ -129,7 +191,14 @@ impl RsraeParams {
             network,
             params,
         };
-        let training_scores = model.score_rows(&data.features)?;
+        let parts = model.score_parts(&data.features)?;
+        if model.config.score == ScoreKind::Combined {
+            model.config.score_scale = Some(ScoreScale {
+                reconstruction: RobustScale::of(&parts.reconstruction),
+                cosine: RobustScale::of(&parts.cosine),
+            });
+        }
+        let training_scores = model.combine(parts)?;
         model.config.threshold = threshold(&training_scores, self.contamination);
         Ok(FitOutcome {
             model,
@@ -343,7 +412,7 @@ impl Rsrae {
     pub fn score(&self, data: &Dataset) -> Result<Vec<f32>> {
         self.check_columns(data)?;
         check_dataset(data)?;
-        let scores = self.score_rows(&data.features)?;
+        let scores = self.combine(self.score_parts(&data.features)?)?;
         check_scores(data, &scores)?;
         Ok(scores)
     }
@@ -414,36 +483,75 @@ impl Rsrae {
         Ok(out)
     }
 
-    /// Scores raw rows in chunks of [`SCORE_CHUNK`]: each chunk is preprocessed into one
-    /// reused buffer and scored from the workspace's reconstruction, so scoring holds
-    /// neither a preprocessed copy nor the reconstructions of all rows.
-    fn score_rows(&self, features: &[f32]) -> Result<Vec<f32>> {
+    /// Computes the parts of the score that [`FittedConfig::score`] needs for raw rows, in
+    /// chunks of [`SCORE_CHUNK`]. Each chunk is preprocessed into one reused buffer and
+    /// scored from the workspace's reconstruction. Scoring therefore keeps neither a
+    /// preprocessed copy nor the reconstructions of all rows.
+    fn score_parts(&self, features: &[f32]) -> Result<ScoreParts> {
         let width = self.config.model.input_dim;
         let n = features.len() / width;
+        let score = self.config.score.resolve(&self.config.data_kind);
+        let wants_l2 = matches!(score, ScoreKind::Reconstruction | ScoreKind::Combined);
+        let wants_cosine = matches!(score, ScoreKind::Cosine | ScoreKind::Combined);
         let chunk_rows = SCORE_CHUNK.min(n).max(1);
         let mut ws = Workspace::new(&self.network, chunk_rows);
         let mut buffer = vec![0.0f32; chunk_rows * width];
-        let mut scores = Vec::with_capacity(n);
+        let mut parts = ScoreParts::default();
         for raw in features.chunks(chunk_rows * width) {
             let x = &mut buffer[..raw.len()];
             x.copy_from_slice(raw);
             self.config.preprocessing.apply_in_place(x, width);
             self.network
                 .forward(&self.params, x, raw.len() / width, &mut ws)?;
-            let rows = x
-                .chunks_exact(width)
-                .zip(self.network.reconstruction(&ws).chunks_exact(width));
-            match self.config.score {
-                ScoreKind::Reconstruction => scores.extend(rows.map(|(a, b)| l2_distance(a, b))),
-                ScoreKind::Cosine => scores.extend(rows.map(|(a, b)| -cosine(a, b))),
+            let x_hat = self.network.reconstruction(&ws);
+            for (a, b) in x.chunks_exact(width).zip(x_hat.chunks_exact(width)) {
+                if wants_l2 {
+                    parts.reconstruction.push(l2_distance(a, b));
+                }
+                if wants_cosine {
+                    parts.cosine.push(-cosine(a, b));
+                }
             }
         }
-        Ok(scores)
+        Ok(parts)
+    }
+
+    /// Turns the parts into the score of each row.
+    fn combine(&self, parts: ScoreParts) -> Result<Vec<f32>> {
+        match self.config.score.resolve(&self.config.data_kind) {
+            ScoreKind::Reconstruction => Ok(parts.reconstruction),
+            ScoreKind::Cosine => Ok(parts.cosine),
+            ScoreKind::Combined | ScoreKind::Auto => {
+                let scale = self.config.score_scale.ok_or_else(|| ModelError::Invalid {
+                    path: "config.json".into(),
+                    message: "the combined score needs score_scale, which is missing; \
+                              refit the model"
+                        .into(),
+                })?;
+                let rows = parts.reconstruction.iter().zip(&parts.cosine);
+                Ok(rows
+                    .map(|(&l2, &cos)| {
+                        let sum =
+                            scale.reconstruction.standardize(l2) + scale.cosine.standardize(cos);
+                        sum as f32
+                    })
+                    .collect())
+            }
+        }
     }
 }
 
-/// The smallest and largest values of `data` after `preprocessing`, computed a chunk of
-/// rows at a time.
+/// The per-row parts of a score; each is empty unless the score needs it.
+#[derive(Debug, Default)]
+struct ScoreParts {
+    /// `‖x − x̂‖₂`.
+    reconstruction: Vec<f32>,
+    /// `−cos(x, x̂)`.
+    cosine: Vec<f32>,
+}
+
+/// Returns the smallest and largest values of `data` after `preprocessing`, computed a
+/// chunk of rows at a time.
 fn preprocessed_extremes(preprocessing: &Preprocessor, data: &Dataset) -> [f32; 2] {
     let width = data.n_features.max(1);
     let mut buffer = Vec::with_capacity(SCORE_CHUNK * width);
@@ -508,8 +616,8 @@ mod tests {
         }
     }
 
-    /// `fit` preprocesses each mini-batch and each scoring chunk as it reads them; this
-    /// pins that it trains and scores exactly as on a preprocessed copy of all rows.
+    /// `fit` preprocesses each mini-batch and each scoring chunk as it reads them. This
+    /// test pins that it trains and scores exactly as on a preprocessed copy of all rows.
     #[test]
     fn fit_matches_training_on_a_preprocessed_copy() {
         let mut data = images();
@@ -534,10 +642,24 @@ mod tests {
                 assert_eq!(outcome.model.params(), &weights[..], "{recipe:?}");
 
                 let x_hat = outcome.model.reconstruct_preprocessed(&x).unwrap();
-                let rows = x.chunks_exact(64).zip(x_hat.chunks_exact(64));
-                let expected: Vec<f32> = match params.score {
-                    ScoreKind::Reconstruction => rows.map(|(a, b)| l2_distance(a, b)).collect(),
-                    ScoreKind::Cosine => rows.map(|(a, b)| -cosine(a, b)).collect(),
+                let rows = || x.chunks_exact(64).zip(x_hat.chunks_exact(64));
+                let l2: Vec<f32> = rows().map(|(a, b)| l2_distance(a, b)).collect();
+                let cos: Vec<f32> = rows().map(|(a, b)| -cosine(a, b)).collect();
+                let config = outcome.model.config();
+                let expected = match config.score {
+                    ScoreKind::Reconstruction => l2,
+                    ScoreKind::Cosine => cos,
+                    ScoreKind::Combined | ScoreKind::Auto => {
+                        let scale = ScoreScale {
+                            reconstruction: RobustScale::of(&l2),
+                            cosine: RobustScale::of(&cos),
+                        };
+                        assert_eq!(config.score_scale, Some(scale), "{recipe:?}");
+                        let standardized = l2.iter().zip(&cos).map(|(&a, &b)| {
+                            scale.reconstruction.standardize(a) + scale.cosine.standardize(b)
+                        });
+                        standardized.map(|v| v as f32).collect()
+                    }
                 };
                 assert_eq!(outcome.training_scores, expected, "{recipe:?}");
             }
@@ -562,6 +684,35 @@ mod tests {
         // ‖a‖ = 1e-8 is floored to 1e-6, so cos = a·b / (1e-6 · 1) = 1e-2.
         let value = cosine(&[1e-8, 0.0], &[1.0, 0.0]);
         assert!((value - 1e-2).abs() < 1e-6, "{value}");
+    }
+
+    #[test]
+    fn auto_score_resolves_by_data_kind() {
+        let mut data = images();
+        let params = RsraeParams::new(Recipe::Default).with_epochs(1);
+        let fit = |data: &Dataset| {
+            params
+                .fit(data, &mut |_| ControlFlow::Continue(()))
+                .unwrap()
+        };
+        let image_model = fit(&data).model;
+        assert_eq!(image_model.config().score, ScoreKind::Combined);
+        assert!(image_model.config().score_scale.is_some());
+        data.kind = DataKind::Tabular;
+        let tabular_model = fit(&data).model;
+        assert_eq!(tabular_model.config().score, ScoreKind::Reconstruction);
+        assert_eq!(tabular_model.config().score_scale, None);
+    }
+
+    #[test]
+    fn robust_scale_of_values() {
+        // Median 3; deviations 2, 1, 0, 1, 6 have median 1.
+        let scale = RobustScale::of(&[1.0, 2.0, 3.0, 4.0, 9.0]);
+        assert_eq!((scale.median, scale.mad), (3.0, 1.0));
+        assert_eq!(scale.standardize(5.0), 2.0);
+        // Even count: the mean of the middle two. Equal values: a spread of 1, not 0.
+        assert_eq!(RobustScale::of(&[1.0, 2.0, 4.0, 10.0]).median, 3.0);
+        assert_eq!(RobustScale::of(&[5.0; 4]).mad, 1.0);
     }
 
     #[test]

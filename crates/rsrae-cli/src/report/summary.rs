@@ -167,6 +167,10 @@ fn score_kind(score: ScoreKind) -> &'static str {
     match score {
         ScoreKind::Reconstruction => "L2 reconstruction error in the preprocessed space",
         ScoreKind::Cosine => "negative cosine similarity between input and reconstruction",
+        ScoreKind::Combined | ScoreKind::Auto => {
+            "L2 reconstruction error plus negative cosine similarity, each standardized by \
+             its median and median absolute deviation on the training rows"
+        }
     }
 }
 

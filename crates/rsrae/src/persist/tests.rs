@@ -67,6 +67,29 @@ fn load_and_from_bytes_reproduce_scores() {
 }
 
 #[test]
+fn combined_score_round_trips_with_its_scale() {
+    let mut data = dataset(40, 16);
+    data.kind = DataKind::Image {
+        height: 4,
+        width: 4,
+        max_value: 255.0,
+    };
+    for v in &mut data.features {
+        *v = (*v + 3.0) * 20.0;
+    }
+    let params = RsraeParams::new(Recipe::Default).with_epochs(1);
+    let outcome = params
+        .fit(&data, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!(outcome.model.config().score, crate::ScoreKind::Combined);
+    let dir = tempfile::tempdir().unwrap();
+    outcome.model.save(dir.path()).unwrap();
+    let loaded = Rsrae::load(dir.path()).unwrap();
+    assert_eq!(loaded.config(), outcome.model.config());
+    assert_eq!(loaded.score(&data).unwrap(), outcome.training_scores);
+}
+
+#[test]
 fn missing_files_name_the_fix() {
     let (_tmp, dir) = saved_model();
     std::fs::remove_file(dir.join(WEIGHTS_FILE)).unwrap();
@@ -179,9 +202,21 @@ fn crafted_header_length_rejected() {
 #[test]
 fn inconsistent_config_rejected() {
     type ConfigEdit = fn(&mut Value);
-    let cases: [(&str, ConfigEdit); 4] = [
+    let cases: [(&str, ConfigEdit); 7] = [
         ("2 feature names for an input of 3 columns", |c| {
             c["feature_names"] = json!(["a", "b"]);
+        }),
+        ("score \"auto\", which fitting resolves", |c| {
+            c["score"] = json!("auto");
+        }),
+        ("the combined score without score_scale", |c| {
+            c["score"] = json!("combined");
+        }),
+        ("score_scale.cosine has median 0 and spread 0", |c| {
+            c["score"] = json!("combined");
+            let part = json!({"median": 0.0, "mad": 1.0});
+            let zero = json!({"median": 0.0, "mad": 0.0});
+            c["score_scale"] = json!({"reconstruction": part, "cosine": zero});
         }),
         ("scale of column 1 is 0", |c| {
             c["preprocessing"]["scale"][1] = json!(0.0);

@@ -8,6 +8,7 @@ use crate::data::DataKind;
 use crate::memory::check_model_size;
 use crate::model::FittedConfig;
 use crate::preprocess::Preprocessor;
+use crate::ScoreKind;
 
 /// Returns what is inconsistent in `config`, if anything.
 pub(super) fn check_fitted_config(config: &FittedConfig) -> Result<(), String> {
@@ -41,8 +42,32 @@ pub(super) fn check_fitted_config(config: &FittedConfig) -> Result<(), String> {
             ));
         }
     }
+    check_score(config)?;
     match config.threshold {
         Some(t) if !t.is_finite() => Err(format!("threshold {t} is not finite")),
+        _ => Ok(()),
+    }
+}
+
+fn check_score(config: &FittedConfig) -> Result<(), String> {
+    match (config.score, &config.score_scale) {
+        (ScoreKind::Auto, _) => Err("score \"auto\", which fitting resolves".into()),
+        (ScoreKind::Combined, None) => Err("the combined score without score_scale".into()),
+        (ScoreKind::Combined, Some(scale)) => {
+            for (name, part) in [
+                ("reconstruction", scale.reconstruction),
+                ("cosine", scale.cosine),
+            ] {
+                if !(part.median.is_finite() && part.mad.is_finite() && part.mad > 0.0) {
+                    return Err(format!(
+                        "score_scale.{name} has median {} and spread {}, which must be \
+                         finite with a positive spread",
+                        part.median, part.mad
+                    ));
+                }
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
