@@ -264,6 +264,18 @@ pub enum DatasetArg {
     FashionMnist,
 }
 
+/// A data set of the paper's protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolDatasetArg {
+    /// Handwritten digits, test split: 1,000 inliers per class set ⌊1000·c⌋.
+    Mnist,
+    /// Zalando's clothing images, test split, as for MNIST.
+    FashionMnist,
+    /// 20 Newsgroups TF-IDF (10,000 terms), all 18,846 documents: ⌊360·c⌋ outliers.
+    #[value(name = "20newsgroups")]
+    Newsgroups20,
+}
+
 /// Arguments of `rsrae demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -323,18 +335,19 @@ pub struct ExperimentArgs {
     /// Protocol: `paper` is the transductive one-class protocol of Lai, Zou and Lerman.
     #[arg(long, default_value = "paper")]
     pub protocol: String,
-    /// Image data set (its test split is used).
+    /// Data set: an image set's test split, or every 20 Newsgroups document.
     #[arg(long, value_enum, default_value = "fashion-mnist")]
-    pub dataset: DatasetArg,
-    /// Folder holding mnist/ and fashion-mnist/ [default: $RSRAE_DATA_DIR].
+    pub dataset: ProtocolDatasetArg,
+    /// Folder holding mnist/, fashion-mnist/ or text/20newsgroups/ [default:
+    /// $RSRAE_DATA_DIR].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Comma-separated outlier ratios c (outliers per inlier).
     #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,0.5,0.7,0.9")]
     pub c: Vec<f64>,
-    /// Comma-separated inlier classes.
-    #[arg(long, value_delimiter = ',', default_value = "0,1,2,3,4,5,6,7,8,9")]
-    pub classes: Vec<i64>,
+    /// Comma-separated inlier classes [default: every class, 0 to 9 or 0 to 19].
+    #[arg(long, value_delimiter = ',')]
+    pub classes: Option<Vec<i64>>,
     /// Runs per class and ratio; run r uses seed r.
     #[arg(long, default_value_t = 5)]
     pub runs: u64,

@@ -965,3 +965,23 @@ fn label_only_csv_rejected() {
         "labels.csv: the only column is the label column \"label\"; add the feature columns",
     );
 }
+
+#[test]
+fn experiment_rejects_a_class_outside_the_data_set() {
+    let Ok(root) = std::env::var("RSRAE_DATA_DIR") else {
+        return;
+    };
+    let ws = Workspace::new();
+    let args = ["--methods", "pca", "--c", "0.1", "--output", "out"];
+    for (dataset, class, last) in [("fashion-mnist", "10", 9), ("20newsgroups", "20", 19)] {
+        let mut run = vec!["experiment", "--data-dir", &root, "--dataset", dataset];
+        run.extend(["--classes", class]);
+        run.extend(args);
+        let output = ws.run(&run);
+        assert_fails_with(
+            &output,
+            &format!("invalid --classes {class}: {dataset} has classes 0 to {last}"),
+        );
+    }
+    assert!(ws.names().is_empty(), "{:?}", ws.names());
+}

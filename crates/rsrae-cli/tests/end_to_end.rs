@@ -254,3 +254,37 @@ fn demo_rejects_a_mirror_with_wrong_checksums() {
         .collect();
     assert!(left.is_empty(), "files left behind: {left:?}");
 }
+
+#[test]
+fn experiment_runs_the_protocol_on_20_newsgroups() {
+    let Some(dir) = data_dir() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let output = rsrae()
+        .args([
+            "experiment",
+            "--dataset",
+            "20newsgroups",
+            "--methods",
+            "pca",
+        ])
+        .args(["--c", "0.5", "--classes", "0", "--runs", "1", "--data-dir"])
+        .arg(&dir)
+        .arg("--output")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("results.json")).unwrap()).unwrap();
+    let run = &results[0]["runs"][0];
+    assert_eq!(run["class"], 0);
+    // 799 documents of alt.atheism and 180 outliers; PCA scored ROC AUC 0.916 here.
+    let auc = run["roc_auc"].as_f64().unwrap();
+    assert!(auc > 0.85, "ROC AUC {auc}");
+    let table = std::fs::read_to_string(out.path().join("results.md")).unwrap();
+    assert!(table.contains("20newsgroups all documents"), "{table}");
+}

@@ -3,17 +3,51 @@
 use std::fmt::Write as _;
 
 use anyhow::{bail, Context, Result};
-use rsrae::data::mnist;
+use rsrae::data::{mnist, newsgroups, Dataset};
 use rsrae::experiment::{self, Method, RunResult};
 use rsrae::Recipe;
 use serde::Serialize;
 
 use super::demo::data_dir;
-use crate::cli::{DatasetArg, ExperimentArgs, MethodArg};
+use crate::cli::{ExperimentArgs, MethodArg, ProtocolDatasetArg};
 use crate::output::write_atomic;
 
 /// Inliers per class in the Fashion-MNIST and MNIST test splits, which sets `⌊n · c⌋`.
-const N_PURE: usize = 1000;
+const N_PURE_IMAGES: usize = 1000;
+
+/// The official code's `n` for 20 Newsgroups, whose classes hold 628 to 999 documents.
+const N_PURE_NEWSGROUPS: usize = 360;
+
+/// The data of one protocol: where it lives, its rows, classes and `n`.
+struct Source {
+    name: &'static str,
+    data: Dataset,
+    n_classes: i64,
+    n_pure: usize,
+}
+
+fn load_source(args: &ExperimentArgs) -> Result<Source> {
+    let root = data_dir(args.data_dir.as_ref())?;
+    let images = |name: &'static str| -> Result<Source> {
+        let data = mnist::load_split(root.join(name), mnist::Split::Test)?;
+        Ok(Source {
+            name,
+            data,
+            n_classes: i64::from(mnist::N_CLASSES),
+            n_pure: N_PURE_IMAGES,
+        })
+    };
+    match args.dataset {
+        ProtocolDatasetArg::Mnist => images("mnist"),
+        ProtocolDatasetArg::FashionMnist => images("fashion-mnist"),
+        ProtocolDatasetArg::Newsgroups20 => Ok(Source {
+            name: "20newsgroups",
+            data: newsgroups::load(root.join("text/20newsgroups"))?,
+            n_classes: newsgroups::N_CLASSES,
+            n_pure: N_PURE_NEWSGROUPS,
+        }),
+    }
+}
 
 /// Aggregated figures of one method at one ratio.
 #[derive(Debug, Serialize)]
@@ -59,16 +93,22 @@ pub fn run(args: &ExperimentArgs) -> Result<()> {
     if let Some(c) = args.c.iter().find(|&&c| !(c > 0.0 && c <= 1.0)) {
         bail!("invalid --c {c}: each ratio must be in (0, 1], such as 0.1,0.5,0.9");
     }
-    let subdir = match args.dataset {
-        DatasetArg::Mnist => "mnist",
-        DatasetArg::FashionMnist => "fashion-mnist",
+    let source = load_source(args)?;
+    let classes = match &args.classes {
+        Some(classes) => classes.clone(),
+        None => (0..source.n_classes).collect(),
     };
-    let dir = data_dir(args.data_dir.as_ref())?.join(subdir);
-    let source = mnist::load_split(&dir, mnist::Split::Test)?;
+    if let Some(class) = classes.iter().find(|c| !(0..source.n_classes).contains(*c)) {
+        bail!(
+            "invalid --classes {class}: {} has classes 0 to {}",
+            source.name,
+            source.n_classes - 1
+        );
+    }
     let mut cells = Vec::new();
     for &arg in &args.methods {
         for &c in &args.c {
-            cells.push(run_cell(&source, method(arg), c, args)?);
+            cells.push(run_cell(&source, &classes, method(arg), c, args)?);
         }
     }
     std::fs::create_dir_all(&args.output)
@@ -77,7 +117,7 @@ pub fn run(args: &ExperimentArgs) -> Result<()> {
     write_atomic(&args.output.join("results.json"), |out| {
         out.write_all(json.as_bytes())
     })?;
-    let table = markdown(&cells, args, subdir);
+    let table = markdown(&cells, args, &classes, source.name);
     write_atomic(&args.output.join("results.md"), |out| {
         out.write_all(table.as_bytes())
     })?;
@@ -86,14 +126,15 @@ pub fn run(args: &ExperimentArgs) -> Result<()> {
 }
 
 fn run_cell(
-    source: &rsrae::data::Dataset,
+    source: &Source,
+    classes: &[i64],
     method: Method,
     c: f64,
     args: &ExperimentArgs,
 ) -> Result<Cell> {
     let mut runs = Vec::new();
-    for &class in &args.classes {
-        let set = experiment::protocol_set(source, class, c, N_PURE)?;
+    for &class in classes {
+        let set = experiment::protocol_set(&source.data, class, c, source.n_pure)?;
         for seed in 0..args.runs {
             let result = experiment::run(&set, method, seed, args.epochs)?;
             if !args.quiet {
@@ -112,7 +153,7 @@ fn run_cell(
             });
         }
     }
-    Ok(aggregate(method, c, &args.classes, runs))
+    Ok(aggregate(method, c, classes, runs))
 }
 
 fn mean(values: impl Iterator<Item = f64>) -> f64 {
@@ -148,17 +189,22 @@ fn aggregate(method: Method, c: f64, classes: &[i64], runs: Vec<RunRecord>) -> C
     }
 }
 
-fn markdown(cells: &[Cell], args: &ExperimentArgs, dataset: &str) -> String {
+fn markdown(cells: &[Cell], args: &ExperimentArgs, classes: &[i64], dataset: &str) -> String {
     let mut out = String::new();
-    let classes: Vec<String> = args.classes.iter().map(i64::to_string).collect();
+    let classes: Vec<String> = classes.iter().map(i64::to_string).collect();
+    let rows = match args.dataset {
+        ProtocolDatasetArg::Newsgroups20 => "all documents",
+        _ => "test split",
+    };
     let _ = writeln!(
         out,
-        "Protocol `paper` on the {dataset} test split: classes {}, {} run(s) each (seeds 0 to {}), \
+        "Protocol `paper` on the {dataset} {rows}: classes {}, {} run(s) each (seeds 0 to {}), \
          epochs {}.\n",
         classes.join(","),
         args.runs,
         args.runs.saturating_sub(1),
-        args.epochs.map_or("as each recipe sets".to_string(), |e| e.to_string())
+        args.epochs
+            .map_or("as each recipe sets".to_string(), |e| e.to_string())
     );
     let _ = writeln!(
         out,

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod download;
 pub mod idx;
 pub mod mnist;
+pub mod newsgroups;
 pub mod npy;
 
 mod load;
