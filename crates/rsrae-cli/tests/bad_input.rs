@@ -580,13 +580,13 @@ fn score_with_newer_format_rejected() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(
         &path,
-        text.replace("\"format_version\": 1", "\"format_version\": 2"),
+        text.replace("\"format_version\": 2", "\"format_version\": 3"),
     )
     .unwrap();
     assert_fails_with(
         &score(&ws, "model", "train.csv"),
-        "cannot load the model from model: model model/config.json: format version 2 is newer \
-         than this rsrae reads (1); upgrade rsrae",
+        "cannot load the model from model: model model/config.json: format version 3 is newer \
+         than this rsrae reads (2); upgrade rsrae",
     );
 }
 

@@ -15,8 +15,9 @@ use crate::params::{Architecture, Recipe, RsraeParams, ScoreKind};
 use crate::preprocess::Preprocessor;
 use crate::train::{self, StepReport, TrainConfig, TrainHistory};
 
-/// Version of the model directory format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the model directory format this build writes; it reads this and earlier
+/// ones. Version 2 added the combined score and its `score_scale`.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Rows scored per forward pass.
 const SCORE_CHUNK: usize = 512;

@@ -113,6 +113,16 @@ fn newer_format_version_rejected() {
 }
 
 #[test]
+fn version_1_model_still_loads() {
+    // Version 1 had no combined score and no `score_scale`; such a model scores as before.
+    let (_tmp, dir) = saved_model();
+    edit_config(&dir, |c| c["format_version"] = json!(1));
+    let data = dataset(7, 3);
+    let loaded = Rsrae::load(&dir).unwrap();
+    assert_eq!(loaded.score(&data).unwrap(), fit(3).score(&data).unwrap());
+}
+
+#[test]
 fn truncated_weights_name_both_sizes() {
     let (_tmp, dir) = saved_model();
     let path = dir.join(WEIGHTS_FILE);
