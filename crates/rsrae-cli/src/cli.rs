@@ -271,7 +271,8 @@ pub enum ProtocolDatasetArg {
     Mnist,
     /// Zalando's clothing images, test split, as for MNIST.
     FashionMnist,
-    /// 20 Newsgroups TF-IDF (10,000 terms), all 18,846 documents: ⌊360·c⌋ outliers.
+    /// 20 Newsgroups TF-IDF (10,000 terms), all 18,846 documents: ⌊360·c⌋ outliers taken
+    /// in turn from each other newsgroup.
     #[value(name = "20newsgroups")]
     Newsgroups20,
 }

@@ -95,6 +95,45 @@ pub fn protocol_set(source: &Dataset, inlier: i64, c: f64, n_pure: usize) -> Res
     Ok(ProtocolSet { data, is_outlier })
 }
 
+/// Reorders rows stored class after class so that classes alternate: the first row of each
+/// class in class order, then the second of each, and so on, each class keeping its own
+/// order.
+///
+/// The protocol takes the first outliers in file order. In a file grouped by class, such as
+/// the 20 Newsgroups documents, those would all come from one class; interleaved, they mix
+/// every other class as in the shuffled Fashion-MNIST test split. Rows without labels stay
+/// as they are.
+pub fn interleave_classes(source: &Dataset) -> Dataset {
+    let Some(labels) = source.labels.as_deref() else {
+        return source.clone();
+    };
+    let mut classes: Vec<i64> = labels.to_vec();
+    classes.sort_unstable();
+    classes.dedup();
+    let mut rank_in_class = vec![0usize; labels.len()];
+    let mut seen = std::collections::HashMap::new();
+    for (rank, label) in rank_in_class.iter_mut().zip(labels) {
+        let count = seen.entry(*label).or_insert(0usize);
+        *rank = *count;
+        *count += 1;
+    }
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    order.sort_by_key(|&i| (rank_in_class[i], labels[i]));
+    let width = source.n_features;
+    let mut features = Vec::with_capacity(source.features.len());
+    for &i in &order {
+        features.extend_from_slice(&source.features[i * width..(i + 1) * width]);
+    }
+    Dataset {
+        features,
+        n_samples: source.n_samples,
+        n_features: width,
+        feature_names: source.feature_names.clone(),
+        labels: Some(order.iter().map(|&i| labels[i]).collect()),
+        kind: source.kind.clone(),
+    }
+}
+
 /// The outcome of one method on one set.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
@@ -174,6 +213,26 @@ mod tests {
         assert_eq!(set.data.labels.as_deref(), Some(&[0, 0, 0, 2, 1, 3][..]));
         assert_eq!(set.is_outlier, [false, false, false, true, true, true]);
         assert_eq!(set.data.features, [0.0, 0.0, 0.0, 2.0, 1.0, 3.0]);
+    }
+
+    #[test]
+    fn interleaving_alternates_classes_in_file_order() {
+        let source = labelled(&[0, 0, 0, 1, 1, 2, 2, 2]);
+        let mut features = source.features.clone();
+        // Mark each row by its position so the order within a class shows.
+        for (i, v) in features.iter_mut().enumerate() {
+            *v += i as f32 * 10.0;
+        }
+        let source = Dataset { features, ..source };
+        let mixed = interleave_classes(&source);
+        assert_eq!(mixed.labels.as_deref(), Some(&[0, 1, 2, 0, 1, 2, 0, 2][..]));
+        assert_eq!(
+            mixed.features,
+            [0.0, 31.0, 52.0, 10.0, 41.0, 62.0, 20.0, 72.0]
+        );
+        // The first outliers of class 0 now come from both other classes.
+        let set = protocol_set(&mixed, 0, 0.5, 4).unwrap();
+        assert_eq!(set.data.labels.as_deref(), Some(&[0, 0, 0, 1, 2][..]));
     }
 
     #[test]

@@ -42,7 +42,9 @@ fn load_source(args: &ExperimentArgs) -> Result<Source> {
         ProtocolDatasetArg::FashionMnist => images("fashion-mnist"),
         ProtocolDatasetArg::Newsgroups20 => Ok(Source {
             name: "20newsgroups",
-            data: newsgroups::load(root.join("text/20newsgroups"))?,
+            data: experiment::interleave_classes(&newsgroups::load(
+                root.join("text/20newsgroups"),
+            )?),
             n_classes: newsgroups::N_CLASSES,
             n_pure: N_PURE_NEWSGROUPS,
         }),
