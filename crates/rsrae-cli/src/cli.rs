@@ -267,7 +267,7 @@ pub enum DatasetArg {
 /// A data set of the paper's protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProtocolDatasetArg {
-    /// Handwritten digits, test split: 1,000 inliers per class set ⌊1000·c⌋.
+    /// Handwritten digits, test split: each class's images plus ⌊1000·c⌋ outliers.
     Mnist,
     /// Zalando's clothing images, test split, as for MNIST.
     FashionMnist,

@@ -68,9 +68,10 @@ fn write_text(out: &mut impl Write, r: &RunReport) -> std::io::Result<()> {
         r.input, e.n_samples, r.n_features
     )?;
     if let (Some(epochs), Some(spe)) = (r.epochs, r.seconds_per_epoch) {
+        let unit = if epochs == 1 { "epoch" } else { "epochs" };
         writeln!(
             out,
-            "training       {} recipe, {epochs} epochs, {spe:.3} s per epoch, seed {}",
+            "training       {} recipe, {epochs} {unit}, {spe:.3} s per epoch, seed {}",
             r.recipe, r.seed
         )?;
     }

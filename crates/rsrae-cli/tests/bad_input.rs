@@ -985,3 +985,28 @@ fn experiment_rejects_a_class_outside_the_data_set() {
     }
     assert!(ws.names().is_empty(), "{:?}", ws.names());
 }
+
+#[test]
+fn experiment_rejects_zero_runs_and_repeated_values() {
+    let ws = Workspace::new();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--runs", "0"],
+            "invalid --runs 0: pass at least 1 run per class and ratio",
+        ),
+        (
+            &["--c", "0.1,0.1"],
+            "--c lists 0.1 twice; list each ratio once",
+        ),
+        (
+            &["--methods", "pca,ae,pca"],
+            "--methods lists pca twice; list each method once",
+        ),
+    ];
+    for (flags, message) in cases {
+        let mut run = vec!["experiment", "--output", "out"];
+        run.extend(flags);
+        assert_fails_with(&ws.run(&run), message);
+    }
+    assert!(ws.names().is_empty(), "{:?}", ws.names());
+}

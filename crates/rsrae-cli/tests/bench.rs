@@ -31,7 +31,7 @@ fn rejects_zero_repeats() {
         .assert()
         .code(2)
         .stderr(contains(
-            "--repeats, --epochs and --score-passes must be at least 1",
+            "invalid --repeats 0: --repeats, --epochs and --score-passes must be at least 1",
         ));
 }
 

@@ -287,5 +287,5 @@ fn experiment_runs_the_protocol_on_20_newsgroups() {
     let auc = run["roc_auc"].as_f64().unwrap();
     assert!(auc > 0.85, "ROC AUC {auc}");
     let table = std::fs::read_to_string(out.path().join("results.md")).unwrap();
-    assert!(table.contains("20newsgroups all documents"), "{table}");
+    assert!(table.contains("all documents of 20newsgroups"), "{table}");
 }

@@ -100,8 +100,8 @@ pub fn protocol_set(source: &Dataset, inlier: i64, c: f64, n_pure: usize) -> Res
 /// order.
 ///
 /// The protocol takes the first outliers in file order. In a file grouped by class, such as
-/// the 20 Newsgroups documents, those would all come from one class; interleaved, they mix
-/// every other class as in the shuffled Fashion-MNIST test split. Rows without labels stay
+/// the 20 Newsgroups documents, those would all come from one class. Interleaved, they mix
+/// every other class, as in the shuffled Fashion-MNIST test split. Rows without labels stay
 /// as they are.
 pub fn interleave_classes(source: &Dataset) -> Dataset {
     let Some(labels) = source.labels.as_deref() else {

@@ -318,7 +318,21 @@ fn read_at_most(path: &Path, file: fs::File, limit: u64) -> Result<Vec<u8>> {
 fn parse_config(path: &Path, bytes: &[u8]) -> Result<FittedConfig> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| invalid(path, format!("not valid JSON ({e}); refit the model")))?;
-    let version = value.get("format_version").and_then(|v| v.as_u64());
+    let version = match value.get("format_version") {
+        None => None,
+        Some(v) => match v.as_u64() {
+            Some(v) if v >= 1 => Some(v),
+            _ => {
+                return Err(invalid(
+                    path,
+                    format!(
+                        "format_version {v} is not a version (1 to {FORMAT_VERSION}); refit \
+                         the model"
+                    ),
+                ))
+            }
+        },
+    };
     match version {
         Some(v) if v > u64::from(FORMAT_VERSION) => {
             return Err(invalid(

@@ -68,11 +68,23 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
 /// Builds the checked options, holding every cross-flag rule.
 fn options(args: &BenchArgs, mnist_dir: PathBuf) -> Result<BenchOptions> {
-    if args.repeats == 0 || args.epochs == 0 || args.score_passes == 0 {
-        bail!("--repeats, --epochs and --score-passes must be at least 1");
+    let counts = [
+        ("--repeats", args.repeats),
+        ("--epochs", args.epochs),
+        ("--score-passes", args.score_passes),
+    ];
+    if let Some((flag, _)) = counts.iter().find(|(_, value)| *value == 0) {
+        bail!("invalid {flag} 0: --repeats, --epochs and --score-passes must be at least 1");
     }
     if args.threads.is_empty() || args.threads.contains(&0) {
         bail!("--threads must list thread counts of at least 1, such as --threads 1,2");
+    }
+    let repeated = |i: usize| args.threads[..i].contains(&args.threads[i]);
+    if let Some(i) = (0..args.threads.len()).find(|&i| repeated(i)) {
+        bail!(
+            "--threads lists {} twice; list each thread count once",
+            args.threads[i]
+        );
     }
     let reference = match &args.reference {
         Some(python) => {

@@ -26,8 +26,36 @@ struct Source {
     n_pure: usize,
 }
 
+/// Returns the first value that appears earlier in `values` too.
+fn repeated<T: PartialEq>(values: &[T]) -> Option<&T> {
+    values
+        .iter()
+        .enumerate()
+        .find(|(i, v)| values[..*i].contains(v))
+        .map(|(_, v)| v)
+}
+
 fn load_source(args: &ExperimentArgs) -> Result<Source> {
     let root = data_dir(args.data_dir.as_ref())?;
+    load_source_from(args, &root).with_context(|| {
+        format!(
+            "cannot read the {} files under {}; pass --data-dir with the folder that holds \
+             mnist/, fashion-mnist/ or text/20newsgroups/, or set RSRAE_DATA_DIR",
+            dataset_name(args.dataset),
+            root.display()
+        )
+    })
+}
+
+fn dataset_name(dataset: ProtocolDatasetArg) -> &'static str {
+    match dataset {
+        ProtocolDatasetArg::Mnist => "mnist",
+        ProtocolDatasetArg::FashionMnist => "fashion-mnist",
+        ProtocolDatasetArg::Newsgroups20 => "20newsgroups",
+    }
+}
+
+fn load_source_from(args: &ExperimentArgs, root: &std::path::Path) -> Result<Source> {
     let images = |name: &'static str| -> Result<Source> {
         let data = mnist::load_split(root.join(name), mnist::Split::Test)?;
         Ok(Source {
@@ -95,6 +123,16 @@ pub fn run(args: &ExperimentArgs) -> Result<()> {
     if let Some(c) = args.c.iter().find(|&&c| !(c > 0.0 && c <= 1.0)) {
         bail!("invalid --c {c}: each ratio must be in (0, 1], such as 0.1,0.5,0.9");
     }
+    if args.runs == 0 {
+        bail!("invalid --runs 0: pass at least 1 run per class and ratio");
+    }
+    if let Some(c) = repeated(&args.c) {
+        bail!("--c lists {c} twice; list each ratio once");
+    }
+    if let Some(&arg) = repeated(&args.methods) {
+        let name = method(arg).name();
+        bail!("--methods lists {name} twice; list each method once");
+    }
     let source = load_source(args)?;
     let classes = match &args.classes {
         Some(classes) => classes.clone(),
@@ -106,6 +144,9 @@ pub fn run(args: &ExperimentArgs) -> Result<()> {
             source.name,
             source.n_classes - 1
         );
+    }
+    if let Some(class) = repeated(&classes) {
+        bail!("--classes lists {class} twice; list each class once");
     }
     let mut cells = Vec::new();
     for &arg in &args.methods {
@@ -195,12 +236,12 @@ fn markdown(cells: &[Cell], args: &ExperimentArgs, classes: &[i64], dataset: &st
     let mut out = String::new();
     let classes: Vec<String> = classes.iter().map(i64::to_string).collect();
     let rows = match args.dataset {
-        ProtocolDatasetArg::Newsgroups20 => "all documents",
-        _ => "test split",
+        ProtocolDatasetArg::Newsgroups20 => "all documents of",
+        _ => "test split of",
     };
     let _ = writeln!(
         out,
-        "Protocol `paper` on the {dataset} {rows}: classes {}, {} run(s) each (seeds 0 to {}), \
+        "Protocol `paper` on the {rows} {dataset}: classes {}, {} run(s) each (seeds 0 to {}), \
          epochs {}.\n",
         classes.join(","),
         args.runs,

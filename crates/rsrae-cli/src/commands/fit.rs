@@ -28,8 +28,9 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let model = &outcome.model;
     let scores = &outcome.training_scores;
     let flags = model.flag(scores);
-    let classes = is_outlier.as_ref().and(data.labels.as_deref());
-    let evaluation = rsrae::evaluate::evaluate(scores, &flags, is_outlier.as_deref(), classes)?;
+    let classes = data.labels.as_deref();
+    let mut evaluation = rsrae::evaluate::evaluate(scores, &flags, is_outlier.as_deref(), classes)?;
+    super::explain_class_labels(&data, &mut evaluation);
 
     // Both outputs are staged before either replaces an old file, so a failure while
     // writing them leaves the old model and scores as they were.

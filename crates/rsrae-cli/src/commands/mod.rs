@@ -83,6 +83,19 @@ pub fn check_memory(params: &RsraeParams, data: &Dataset, max_memory: Option<u64
 }
 
 /// Outlier flags and classes from 0/1 labels of a labelled file.
+/// Says why the ranking metrics are missing when the data has class labels (as IDX label
+/// files give) but no outlier flags.
+pub fn explain_class_labels(data: &Dataset, evaluation: &mut rsrae::evaluate::Evaluation) {
+    if data.labels.is_some() && evaluation.n_outliers.is_none() {
+        evaluation.metrics_undefined = Some(
+            "the labels are class numbers, not outlier flags (1 = outlier, 0 = inlier), so \
+             ROC AUC and AP need a choice of outlier classes; `rsrae demo` and `rsrae \
+             experiment` make that choice"
+                .to_owned(),
+        );
+    }
+}
+
 pub fn binary_labels(data: &Dataset, column: Option<&str>) -> Result<Option<Vec<bool>>> {
     match (&data.labels, column) {
         (Some(labels), Some(column)) => Ok(Some(rsrae::evaluate::outlier_flags(labels, column)?)),

@@ -27,8 +27,10 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
     let is_outlier = binary_labels(&data, args.label_column.as_deref()).with_context(input_name)?;
     let scores = model.score(&data).with_context(input_name)?;
     let flags = model.flag(&scores);
-    let classes = is_outlier.as_ref().and(data.labels.as_deref());
-    let evaluation = rsrae::evaluate::evaluate(&scores, &flags, is_outlier.as_deref(), classes)?;
+    let classes = data.labels.as_deref();
+    let mut evaluation =
+        rsrae::evaluate::evaluate(&scores, &flags, is_outlier.as_deref(), classes)?;
+    super::explain_class_labels(&data, &mut evaluation);
     write_scores(&args.output, &scores, &flags, data.labels.as_deref())?;
     let mut warnings = Vec::new();
     if model.threshold().is_none() {

@@ -234,8 +234,7 @@ fn find_file(dir: &Path, name: &str) -> Result<PathBuf> {
         }
     }
     let message = format!(
-        "{} not found (nor {}); put the four MNIST or Fashion-MNIST files in {}, for example \
-         with download::ensure_files",
+        "{} not found (nor {}); put the four MNIST or Fashion-MNIST files in {}",
         compressed.display(),
         raw.display(),
         dir.display()

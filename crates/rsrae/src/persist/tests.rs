@@ -113,6 +113,17 @@ fn newer_format_version_rejected() {
 }
 
 #[test]
+fn format_version_that_is_not_a_version_rejected() {
+    for version in [json!(0), json!("2"), json!(-1), json!(1.5)] {
+        let (_tmp, dir) = saved_model();
+        edit_config(&dir, |c| c["format_version"] = version.clone());
+        let text = load_error(&dir);
+        let expected = format!("format_version {version} is not a version (1 to 2)");
+        assert!(text.contains(&expected), "{text}");
+    }
+}
+
+#[test]
 fn version_1_model_still_loads() {
     // Version 1 had no combined score and no `score_scale`; such a model scores as before.
     let (_tmp, dir) = saved_model();
@@ -212,7 +223,11 @@ fn crafted_header_length_rejected() {
 #[test]
 fn inconsistent_config_rejected() {
     type ConfigEdit = fn(&mut Value);
-    let cases: [(&str, ConfigEdit); 7] = [
+    let cases: [(&str, ConfigEdit); 8] = [
+        ("a score_scale with the \"reconstruction\" score", |c| {
+            let part = json!({"median": 0.0, "mad": 1.0});
+            c["score_scale"] = json!({"reconstruction": part, "cosine": part});
+        }),
         ("2 feature names for an input of 3 columns", |c| {
             c["feature_names"] = json!(["a", "b"]);
         }),
@@ -222,7 +237,7 @@ fn inconsistent_config_rejected() {
         ("the combined score without score_scale", |c| {
             c["score"] = json!("combined");
         }),
-        ("score_scale.cosine has median 0 and spread 0", |c| {
+        ("score_scale.cosine has median 0 and mad 0", |c| {
             c["score"] = json!("combined");
             let part = json!({"median": 0.0, "mad": 1.0});
             let zero = json!({"median": 0.0, "mad": 0.0});

@@ -60,15 +60,19 @@ fn check_score(config: &FittedConfig) -> Result<(), String> {
             ] {
                 if !(part.median.is_finite() && part.mad.is_finite() && part.mad > 0.0) {
                     return Err(format!(
-                        "score_scale.{name} has median {} and spread {}, which must be \
-                         finite with a positive spread",
+                        "score_scale.{name} has median {} and mad {}, which must be finite \
+                         with mad above 0",
                         part.median, part.mad
                     ));
                 }
             }
             Ok(())
         }
-        _ => Ok(()),
+        (score, Some(_)) => Err(format!(
+            "a score_scale with the {} score, which does not use one",
+            serde_json::to_string(&score).unwrap_or_default()
+        )),
+        (_, None) => Ok(()),
     }
 }
 
