@@ -17,6 +17,7 @@ use crate::error::{DataError, Result};
 use crate::metrics;
 use crate::pca::Pca;
 use crate::preprocess::{PreprocessKind, Preprocessor};
+use crate::train::gather_rows;
 use crate::{Recipe, RsraeParams};
 
 /// A method compared in the protocol.
@@ -78,21 +79,24 @@ pub fn protocol_set(source: &Dataset, inlier: i64, c: f64, n_pure: usize) -> Res
         .into());
     }
     let rows: Vec<usize> = inliers.chain(outliers.iter().copied()).collect();
-    let width = source.n_features;
-    let mut features = Vec::with_capacity(rows.len() * width);
-    for &r in &rows {
-        features.extend_from_slice(&source.features[r * width..(r + 1) * width]);
-    }
     let is_outlier = rows.iter().map(|&r| labels[r] != inlier).collect();
-    let data = Dataset {
+    let data = select_rows(source, labels, &rows);
+    Ok(ProtocolSet { data, is_outlier })
+}
+
+/// Copies the `rows` of `source`, in that order, with their `labels`.
+fn select_rows(source: &Dataset, labels: &[i64], rows: &[usize]) -> Dataset {
+    let width = source.n_features;
+    let mut features = vec![0.0f32; rows.len() * width];
+    gather_rows(&source.features, width, rows, &mut features);
+    Dataset {
         features,
         n_samples: rows.len(),
         n_features: width,
         feature_names: source.feature_names.clone(),
         labels: Some(rows.iter().map(|&r| labels[r]).collect()),
         kind: source.kind.clone(),
-    };
-    Ok(ProtocolSet { data, is_outlier })
+    }
 }
 
 /// Reorders rows stored class after class so that classes alternate: the first row of each
@@ -107,9 +111,6 @@ pub fn interleave_classes(source: &Dataset) -> Dataset {
     let Some(labels) = source.labels.as_deref() else {
         return source.clone();
     };
-    let mut classes: Vec<i64> = labels.to_vec();
-    classes.sort_unstable();
-    classes.dedup();
     let mut rank_in_class = vec![0usize; labels.len()];
     let mut seen = std::collections::HashMap::new();
     for (rank, label) in rank_in_class.iter_mut().zip(labels) {
@@ -119,19 +120,7 @@ pub fn interleave_classes(source: &Dataset) -> Dataset {
     }
     let mut order: Vec<usize> = (0..labels.len()).collect();
     order.sort_by_key(|&i| (rank_in_class[i], labels[i]));
-    let width = source.n_features;
-    let mut features = Vec::with_capacity(source.features.len());
-    for &i in &order {
-        features.extend_from_slice(&source.features[i * width..(i + 1) * width]);
-    }
-    Dataset {
-        features,
-        n_samples: source.n_samples,
-        n_features: width,
-        feature_names: source.feature_names.clone(),
-        labels: Some(order.iter().map(|&i| labels[i]).collect()),
-        kind: source.kind.clone(),
-    }
+    select_rows(source, labels, &order)
 }
 
 /// The outcome of one method on one set.

@@ -79,12 +79,8 @@ fn options(args: &BenchArgs, mnist_dir: PathBuf) -> Result<BenchOptions> {
     if args.threads.is_empty() || args.threads.contains(&0) {
         bail!("--threads must list thread counts of at least 1, such as --threads 1,2");
     }
-    let repeated = |i: usize| args.threads[..i].contains(&args.threads[i]);
-    if let Some(i) = (0..args.threads.len()).find(|&i| repeated(i)) {
-        bail!(
-            "--threads lists {} twice; list each thread count once",
-            args.threads[i]
-        );
+    if let Some(threads) = super::first_repeated(&args.threads) {
+        bail!("--threads lists {threads} twice; list each thread count once");
     }
     let reference = match &args.reference {
         Some(python) => {

@@ -9,6 +9,7 @@ use rsrae::Recipe;
 use serde::Serialize;
 
 use super::demo::data_dir;
+use super::first_repeated;
 use crate::cli::{ExperimentArgs, MethodArg, ProtocolDatasetArg};
 use crate::output::write_atomic;
 
@@ -24,15 +25,6 @@ struct Source {
     data: Dataset,
     n_classes: i64,
     n_pure: usize,
-}
-
-/// Returns the first value that appears earlier in `values` too.
-fn repeated<T: PartialEq>(values: &[T]) -> Option<&T> {
-    values
-        .iter()
-        .enumerate()
-        .find(|(i, v)| values[..*i].contains(v))
-        .map(|(_, v)| v)
 }
 
 fn load_source(args: &ExperimentArgs) -> Result<Source> {
@@ -126,10 +118,10 @@ pub fn run(args: &ExperimentArgs) -> Result<()> {
     if args.runs == 0 {
         bail!("invalid --runs 0: pass at least 1 run per class and ratio");
     }
-    if let Some(c) = repeated(&args.c) {
+    if let Some(c) = first_repeated(&args.c) {
         bail!("--c lists {c} twice; list each ratio once");
     }
-    if let Some(&arg) = repeated(&args.methods) {
+    if let Some(&arg) = first_repeated(&args.methods) {
         let name = method(arg).name();
         bail!("--methods lists {name} twice; list each method once");
     }
@@ -145,7 +137,7 @@ pub fn run(args: &ExperimentArgs) -> Result<()> {
             source.n_classes - 1
         );
     }
-    if let Some(class) = repeated(&classes) {
+    if let Some(class) = first_repeated(&classes) {
         bail!("--classes lists {class} twice; list each class once");
     }
     let mut cells = Vec::new();

@@ -83,7 +83,16 @@ pub fn check_memory(params: &RsraeParams, data: &Dataset, max_memory: Option<u64
 }
 
 /// Outlier flags and classes from 0/1 labels of a labelled file.
-/// Says why the ranking metrics are missing when the data has class labels (as IDX label
+/// Returns the first value of `values` that also appears earlier in it.
+pub fn first_repeated<T: PartialEq>(values: &[T]) -> Option<&T> {
+    values
+        .iter()
+        .enumerate()
+        .find(|(i, v)| values[..*i].contains(v))
+        .map(|(_, v)| v)
+}
+
+/// Explains why the ranking metrics are missing when the data has class labels (as IDX label
 /// files give) but no outlier flags.
 pub fn explain_class_labels(data: &Dataset, evaluation: &mut rsrae::evaluate::Evaluation) {
     if data.labels.is_some() && evaluation.n_outliers.is_none() {
