@@ -74,8 +74,8 @@ pub enum ScoreArg {
     Reconstruction,
     /// Negative cosine similarity between the input and its reconstruction.
     Cosine,
-    /// Both, each standardized by its median and median absolute deviation on the
-    /// training rows, summed
+    /// The sum of both, each standardized by its median and median absolute deviation on
+    /// the training rows
     Combined,
 }
 

@@ -5,9 +5,9 @@
 //! forward `Y = X·Wᵀ`, weight gradient `dW += dYᵀ·X` and input gradient `dX = dY·W`.
 //! `matrixmultiply` packs both operands and threads over output tiles, so every output
 //! element is summed in the same order whatever its thread count. On x86-64 CPUs with AVX2
-//! and FMA, when the products run on one thread, those with one operand small enough to
-//! stay in cache (the dense layers' products on mini-batches) run on the kernels of
-//! [`avx2`] instead, which skip the packing. They sum in another order, so results on one
+//! and FMA, products on one thread can run on the kernels of [`avx2`] instead, which skip
+//! the packing. They do so when one operand is small enough to stay in cache, as in the
+//! dense layers' products on mini-batches. They sum in another order, so results on one
 //! thread differ in the last bits from results on several; for a fixed thread count they
 //! never vary, and the choice of kernel never depends on the number of rows alone.
 
@@ -171,10 +171,10 @@ const CACHED_OPERAND_BYTES: usize = 256 * 1024;
 #[cfg(target_arch = "x86_64")]
 const MIN_ROWS_PER_PASS: usize = 64;
 
-/// The loop order for the unpacked kernels, or `None` when `matrixmultiply` should run
-/// the product: without AVX2 and FMA, with more than one thread, or when neither the
-/// first operand (`rows × depth`, in passes of at least [`MIN_ROWS_PER_PASS`] rows) nor
-/// the second (`second_len` values) fits in [`CACHED_OPERAND_BYTES`].
+/// Returns the loop order for the unpacked kernels, or `None` when `matrixmultiply` should
+/// run the product. That happens without AVX2 and FMA, with more than one thread, or when
+/// neither operand fits in [`CACHED_OPERAND_BYTES`]: not the first (`rows × depth`, in
+/// passes of at least [`MIN_ROWS_PER_PASS`] rows) and not the second (`second_len` values).
 ///
 /// A `forward` product (`X·Wᵀ`, whose rows are the samples) never goes to
 /// `matrixmultiply` for the last reason, which depends on the number of rows: a row scored

@@ -2,7 +2,7 @@
 //!
 //! Fitting keeps the `P` parameters and three more vectors of `P` values (the gradient
 //! and AdamW's two moments), the data, and the activations and gradients of one
-//! mini-batch; at the end it scores the training rows a chunk at a time. Mini-batches and
+//! mini-batch. At the end it scores the training rows a chunk at a time. Mini-batches and
 //! chunks are preprocessed as they are read, so no preprocessed copy of the data exists.
 //! The estimate adds these up as `f32` values (4 bytes each). It leaves out allocator
 //! overhead and small bookkeeping, so the real peak is somewhat higher.

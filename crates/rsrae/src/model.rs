@@ -15,8 +15,8 @@ use crate::params::{Architecture, Recipe, RsraeParams, ScoreKind};
 use crate::preprocess::Preprocessor;
 use crate::train::{self, StepReport, TrainConfig, TrainHistory};
 
-/// Version of the model directory format this build writes; it reads this and earlier
-/// ones. Version 2 added the combined score and its `score_scale`.
+/// Version of the model directory format that this build writes. It also reads earlier
+/// versions. Version 2 added the combined score and its `score_scale`.
 pub const FORMAT_VERSION: u32 = 2;
 
 /// Rows scored per forward pass.
@@ -43,10 +43,10 @@ pub struct FittedConfig {
     pub feature_names: Vec<String>,
     /// Number of training rows.
     pub n_train_samples: usize,
-    /// The score; never [`ScoreKind::Auto`].
+    /// The score, never [`ScoreKind::Auto`] because fitting resolves it.
     pub score: ScoreKind,
-    /// The medians and spreads that [`ScoreKind::Combined`] standardizes by, measured on
-    /// the training rows; `None` for the other scores.
+    /// Medians and spreads that [`ScoreKind::Combined`] standardizes by, measured on the
+    /// training rows, or `None` for the other scores.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score_scale: Option<ScoreScale>,
     /// Expected fraction of outliers.
@@ -108,9 +108,9 @@ fn median_of(mut values: Vec<f64>) -> f64 {
 /// The medians and spreads that [`ScoreKind::Combined`] standardizes its two parts by.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ScoreScale {
-    /// The L2 reconstruction error's.
+    /// Scale of the L2 reconstruction error.
     pub reconstruction: RobustScale,
-    /// The cosine score's.
+    /// Scale of the cosine score.
     pub cosine: RobustScale,
 }
 
@@ -542,7 +542,7 @@ impl Rsrae {
     }
 }
 
-/// The per-row parts of a score; each is empty unless the score needs it.
+/// Per-row parts of a score. Each part is empty unless the score needs it.
 #[derive(Debug, Default)]
 struct ScoreParts {
     /// `‖x − x̂‖₂`.
@@ -620,7 +620,7 @@ mod tests {
     /// `fit` preprocesses each mini-batch and each scoring chunk as it reads them. This
     /// test pins that it trains and scores exactly as on a preprocessed copy of all rows.
     #[test]
-    fn fit_matches_training_on_a_preprocessed_copy() {
+    fn fit_equals_training_on_copy() {
         let mut data = images();
         for recipe in [Recipe::Default, Recipe::Paper] {
             for kind in [data.kind.clone(), DataKind::Tabular] {
@@ -707,12 +707,13 @@ mod tests {
 
     #[test]
     fn robust_scale_of_values() {
-        // Median 3; deviations 2, 1, 0, 1, 6 have median 1.
+        // The median is 3, and the deviations 2, 1, 0, 1, 6 have median 1.
         let scale = RobustScale::of(&[1.0, 2.0, 3.0, 4.0, 9.0]);
         assert_eq!((scale.median, scale.mad), (3.0, 1.0));
         assert_eq!(scale.standardize(5.0), 2.0);
-        // Even count: the mean of the middle two. Equal values: a spread of 1, not 0.
+        // An even count takes the mean of the middle two values.
         assert_eq!(RobustScale::of(&[1.0, 2.0, 4.0, 10.0]).median, 3.0);
+        // Equal values have a spread of 1, not 0.
         assert_eq!(RobustScale::of(&[5.0; 4]).mad, 1.0);
     }
 

@@ -196,7 +196,7 @@ impl Optimizers {
 
 /// Trains `params` in place on the `n × input_dim` rows of `x`.
 ///
-/// `on_step` sees every batch's losses and may stop training by returning `Break`.
+/// `on_step` receives every batch's losses and may stop training by returning `Break`.
 pub fn train(
     network: &Network,
     params: &mut [f32],

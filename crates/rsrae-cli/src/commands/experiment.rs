@@ -16,10 +16,10 @@ use crate::output::write_atomic;
 /// Inliers per class in the Fashion-MNIST and MNIST test splits, which sets `⌊n · c⌋`.
 const N_PURE_IMAGES: usize = 1000;
 
-/// The official code's `n` for 20 Newsgroups, whose classes hold 628 to 999 documents.
+/// The official code's `n` for 20 Newsgroups, whose classes contain 628 to 999 documents.
 const N_PURE_NEWSGROUPS: usize = 360;
 
-/// The data of one protocol: where it lives, its rows, classes and `n`.
+/// The data of one protocol: its name, rows, number of classes and `n`.
 struct Source {
     name: &'static str,
     data: Dataset,

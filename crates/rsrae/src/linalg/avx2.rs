@@ -55,8 +55,8 @@ const DOT_ROWS: usize = 3;
 /// the 16 vector registers.
 const DOT_COLS: usize = 4;
 
-/// `C = alpha·A·B + beta·C` for `A` (`m × k`, strided), `B` (`k × n`) and `C` (`m × n`).
-/// With `beta == 0` the old values of `C` are not read.
+/// Computes `C = alpha·A·B + beta·C` for `A` (`m × k`, strided), `B` (`k × n`) and `C`
+/// (`m × n`). With `beta == 0` the old values of `C` are not read.
 ///
 /// # Safety
 ///
@@ -220,8 +220,8 @@ unsafe fn broadcast_tile<const MR: usize>(
     }
 }
 
-/// `C = alpha·A·Bᵀ + beta·C` for `A` (`m × k`), `B` (`n × k`) and `C` (`m × n`). With
-/// `beta == 0` the old values of `C` are not read.
+/// Computes `C = alpha·A·Bᵀ + beta·C` for `A` (`m × k`), `B` (`n × k`) and `C` (`m × n`).
+/// With `beta == 0` the old values of `C` are not read.
 ///
 /// # Safety
 ///

@@ -220,7 +220,7 @@ impl Network {
     /// Back-propagates the loss gradients stored in the workspace and adds them to `grad`.
     ///
     /// Expects `ws.grad_output` = ∂L_rec/∂x̂ and `ws.grad_latent` = ∂L_proj/∂z from the
-    /// losses, each already scaled by its weight; `weights` says which terms are present.
+    /// losses, each already scaled by its weight; `weights` selects which terms are present.
     /// The orthogonality gradient needs no workspace and is added by the caller.
     pub(crate) fn backward(
         &self,
